@@ -1,0 +1,58 @@
+"""Error pages and JSON errors: a clear message for the user, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
+
+from app.models import db
+
+log = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    404: "There is no such page or case.",
+    405: "That method is not allowed here.",
+    413: "The upload is too large.",
+    500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_response(status: int, error: str, message: str) -> tuple[Response | str, int]:
+    if wants_json():
+        return jsonify(error=error, message=message), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _http_error(exc: HTTPException) -> tuple[Response | str, int]:
+    status = exc.code or 500
+    message = MESSAGES.get(status, exc.description or "Request failed.")
+    if isinstance(exc, RequestEntityTooLarge):
+        from flask import current_app
+
+        message = f"The upload is too large: a case may carry at most {current_app.config['MAX_CASE_MB']} MB of files."
+    return error_response(status, (exc.name or "error").lower().replace(" ", "_"), message)
+
+
+def _csrf_error(exc: CSRFError) -> tuple[Response | str, int]:
+    return error_response(400, "csrf", "The form expired or was sent from elsewhere. Reload the page and try again.")
+
+
+def _server_error(exc: Exception) -> tuple[Response | str, int]:
+    db.session.rollback()
+    original = getattr(exc, "original_exception", exc)
+    log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+    return error_response(500, "server_error", MESSAGES[500])
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(InternalServerError, _server_error)

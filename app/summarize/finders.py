@@ -1,0 +1,584 @@
+"""Rule-based finders for dates, money amounts, parties and deadline/obligation/risk cues.
+
+Used twice: by the local summarizer to list facts, and by the OpenAI provider to verify that a
+date, amount or party the model cites really occurs in its source text (hence the normalisers and
+the `text_mentions_*` checks, which compare normalised values, not spellings).
+
+Numeric dates are read month-first (US style, 3/4/2024 = 4 March... no: = March 4) unless the first
+number cannot be a month (25/12/2024 = 25 December). Two-digit years 00-69 are 20xx, 70-99 are 19xx.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+# --- dates -----------------------------------------------------------------------------------
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+# Longest names first so "September" is not read as "Sep" + "tember".
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ORD = r"(?:st|nd|rd|th)?"
+
+# Full dates (year known). Month names match in any case ("MARCH 3, 2024"); "may 3, 2006" as a
+# verb followed by a year is not a real risk.
+_FULL_DATE_PATTERNS = [
+    # March 3, 2024 / Mar. 3, 2024 / May 25th, 2018 / May 3,2006 / March 3 2024
+    re.compile(rf"\b(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}}){_ORD}(?:,\s*|\s+)(?P<year>\d{{4}})\b", re.I),
+    # 3 March 2024 / 19th November 2012 / 1st day of April, 2007 / 3rd of March, 2024
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:day\s+of\s+|of\s+)?(?P<mon>{_MONTH})\.?,?\s+(?P<year>\d{{4}})\b",
+        re.I,
+    ),
+    # 2024-03-03
+    re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})(?![\d-])"),
+    # 3/3/2024 / 03/03/24
+    re.compile(r"(?<![\d/])(?P<mnum>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\d/])"),
+]
+# Dates without a year ("by 1/18", "on January 19 at 2:00 pm") are only taken with a preposition
+# before or a time after them: a bare "1/19" is as likely a fraction or a ratio.
+_TIME = r"\s+at\s+\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)"
+_YEARLESS = (
+    rf"(?:(?P<mon>(?:{_MONTH.title()}|{_MONTH.upper()}))\.?\s+(?P<day>\d{{1,2}}){_ORD}"
+    r"|(?P<mnum>\d{1,2})/(?P<day2>\d{1,2}))(?![\d/]|,?\s*\d{4})"
+)
+_YEARLESS_PATTERNS = [
+    re.compile(rf"\b(?:on|by|for|before|until|through)\s+(?P<date>{_YEARLESS})", re.I),
+    re.compile(rf"(?<![\w/])(?P<date>{_YEARLESS})(?={_TIME})", re.I),
+]
+
+
+@dataclass(frozen=True)
+class DateMatch:
+    text: str  # as written
+    iso: str | None  # YYYY-MM-DD, or None when the year is not stated
+    month: int
+    day: int
+    start: int
+    end: int
+
+
+def _year(raw: str) -> int:
+    value = int(raw)
+    if len(raw) == 2:
+        value += 2000 if value < 70 else 1900
+    return value
+
+
+def _month_day(groups: dict[str, str | None]) -> tuple[int, int] | None:
+    if groups.get("mon"):
+        return _MONTHS[groups["mon"].lower().rstrip(".")], int(groups.get("day") or groups["day2"] or 0)
+    first, second = int(groups["mnum"] or 0), int(groups.get("day") or groups.get("day2") or 0)
+    if first > 12 >= second:  # cannot be a month: read day-first
+        first, second = second, first
+    return first, second
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return 1800 <= year <= 2200
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    """Every date in `text`, in order; impossible dates (February 30) are left out."""
+    found: list[DateMatch] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= a or start >= b for a, b in taken)
+
+    for pattern in _FULL_DATE_PATTERNS:
+        for match in pattern.finditer(text):
+            if not free(match.start(), match.end()):
+                continue
+            month_day = _month_day(match.groupdict())
+            year = _year(match["year"])
+            if month_day is None or not _valid(year, *month_day):
+                continue
+            month, day = month_day
+            found.append(
+                DateMatch(match[0], f"{year:04d}-{month:02d}-{day:02d}", month, day, *match.span())
+            )
+            taken.append(match.span())
+    for pattern in _YEARLESS_PATTERNS:
+        for match in pattern.finditer(text):
+            start, end = match.span("date")
+            if not free(start, end):
+                continue
+            month_day = _month_day(match.groupdict())
+            # 2000 is a leap year, so February 29 without a year is accepted.
+            if month_day is None or not _valid(2000, *month_day):
+                continue
+            found.append(DateMatch(match["date"], None, *month_day, start, end))
+            taken.append((start, end))
+    return sorted(found, key=lambda m: m.start)
+
+
+def normalize_date(text: str) -> str | None:
+    """The ISO date (YYYY-MM-DD) that `text` spells, e.g. "Mar. 3, 2024" -> "2024-03-03"; else None."""
+    stripped = text.strip().strip(".,;")
+    for match in find_dates(stripped):
+        if match.iso and match.start == 0 and match.end >= len(stripped.rstrip(".")):
+            return match.iso
+    return None
+
+
+def text_mentions_date(text: str, iso: str) -> bool:
+    """Whether `text` mentions the date `iso` (any supported spelling; `iso` may be any format too)."""
+    wanted = normalize_date(iso)
+    if wanted is None:
+        return _squash(iso) in _squash(text) if _squash(iso) else False
+    return any(match.iso == wanted for match in find_dates(text))
+
+
+# --- amounts ---------------------------------------------------------------------------------
+
+_CURRENCY_CODES = {
+    "US$": "USD", "U.S.$": "USD", "USD": "USD", "$": "USD", "EUR": "EUR", "€": "EUR", "GBP": "GBP",
+    "£": "GBP", "CHF": "CHF", "CAD": "CAD", "C$": "CAD", "AUD": "AUD", "A$": "AUD", "JPY": "JPY",
+    "¥": "JPY", "CNY": "CNY", "ZAR": "ZAR", "INR": "INR", "SEK": "SEK", "NOK": "NOK", "DKK": "DKK",
+}  # fmt: skip
+_CURRENCY_WORDS = {
+    "dollars": "USD", "us dollars": "USD", "u.s. dollars": "USD", "united states dollars": "USD",
+    "canadian dollars": "CAD", "australian dollars": "AUD", "euros": "EUR", "euro": "EUR",
+    "pounds sterling": "GBP", "swiss francs": "CHF", "rand": "ZAR",
+}  # fmt: skip
+_SCALES = {"thousand": 1000, "k": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9,
+           "bn": 10**9, "b": 10**9}  # fmt: skip
+
+_PREFIX = r"(?P<cur>U\.S\.\s?\$|US\s?\$|C\$|A\$|\$|€|£|¥|(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|CNY|ZAR|INR|SEK|NOK|DKK)\b)"
+_NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_SCALE = r"(?:\s*(?P<scale>thousand|million|billion)\b|(?P<abbr>mn|bn|m|k|b)\b)?"
+_SUFFIX = (
+    r"\s+(?P<cur2>(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|CNY|ZAR|INR|SEK|NOK|DKK)\b|"
+    r"(?:(?:US|U\.S\.|United\s+States|Canadian|Australian)\s+)?[Dd]ollars\b|[Ee]uros?\b|"
+    r"[Pp]ounds\s+[Ss]terling\b|Swiss\s+[Ff]rancs\b|[Rr]and\b)"
+)
+_AMOUNT_PATTERNS = [
+    re.compile(rf"(?<![\w$€£¥.]){_PREFIX}\s?{_NUMBER}(?![\d,]\d){_SCALE}"),
+    re.compile(rf"(?<![\w$€£¥.,]){_NUMBER}{_SCALE}{_SUFFIX}"),
+]
+_BARE_AMOUNT = re.compile(rf"{_NUMBER}{_SCALE}", re.I)
+
+
+@dataclass(frozen=True)
+class AmountMatch:
+    text: str  # as written
+    currency: str | None  # ISO 4217 code
+    value: Decimal
+    start: int
+    end: int
+
+
+def _currency(raw: str) -> str:
+    compact = re.sub(r"\s+", " ", raw.strip())
+    return _CURRENCY_CODES.get(compact.replace(" ", "").upper()) or _CURRENCY_WORDS[compact.lower()]
+
+
+def _value(number: str, scale: str | None) -> Decimal | None:
+    try:
+        value = Decimal(number.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value * _SCALES[scale.lower()] if scale else value
+
+
+def find_amounts(text: str) -> list[AmountMatch]:
+    """Every money amount with a currency marker ("$5 million", "USD 250,000", "100 euros")."""
+    found: list[AmountMatch] = []
+    for pattern in _AMOUNT_PATTERNS:
+        for match in pattern.finditer(text):
+            if any(not (match.end() <= m.start or match.start() >= m.end) for m in found):
+                continue
+            value = _value(match["num"], match["scale"] or match["abbr"])
+            if value is None:
+                continue
+            currency = _currency(match.groupdict().get("cur") or match["cur2"])
+            found.append(AmountMatch(match[0].strip(), currency, value, *match.span()))
+    return sorted(found, key=lambda m: m.start)
+
+
+def normalize_amount(text: str) -> tuple[str | None, Decimal] | None:
+    """(currency code or None, value) for an amount such as "USD 1 million" or "$1,000,000"."""
+    stripped = text.strip().rstrip(".")
+    for match in find_amounts(stripped):
+        if match.start == 0 and match.end == len(stripped):
+            return match.currency, match.value
+    bare = _BARE_AMOUNT.fullmatch(stripped)
+    if bare:
+        value = _value(bare["num"], bare["scale"] or bare["abbr"])
+        return (None, value) if value is not None else None
+    return None
+
+
+def text_mentions_amount(text: str, amount: str) -> bool:
+    """Whether `text` states `amount` ("$1,000,000" matches "USD 1 million"); a currency must agree."""
+    wanted = normalize_amount(amount)
+    if wanted is None:
+        return False
+    currency, value = wanted
+    return any(
+        match.value == value and (currency is None or match.currency == currency)
+        for match in find_amounts(text)
+    )
+
+
+# --- parties ---------------------------------------------------------------------------------
+
+_SUFFIX_WORDS = {
+    "incorporated": "inc", "corporation": "corp", "company": "co", "limited": "ltd",
+    "l.l.c.": "llc", "l.p.": "lp", "l.l.p.": "llp", "p.l.c.": "plc",
+}  # fmt: skip
+_CORP_SUFFIX = (
+    r"(?:Inc|INC|Incorporated|Corp|CORP|Corporation|CORPORATION|Co|CO|Company|COMPANY|Ltd|LTD|Limited|"
+    r"LIMITED|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|plc|PLC|P\.L\.C|AG|SE|SA|S\.A|N\.V|B\.V|S\.p\.A|"
+    r"GmbH(?:\s*&\s*Co\.?\s*KG)?|KG|Pty(?:\s+Ltd)?)\.?"
+)
+_GAP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a space or one line break, never a blank line
+_CAP_WORD = rf"(?!{_CORP_SUFFIX}(?![\w&]))(?:[A-Z][\w'’.\-]*|\(Pty\))"
+_LINK_WORD = r"(?:of|the|for|de|du|la|von|van|y|&)"
+_NAME_CORE = rf"{_CAP_WORD}(?:{_GAP}(?:{_LINK_WORD}{_GAP})*{_CAP_WORD})*"
+_NAME_CORE_WITH_AND = (
+    rf"{_CAP_WORD}(?:{_GAP}(?:(?:{_LINK_WORD}|and|AND){_GAP})*{_CAP_WORD})*"
+)
+_WITH_SUFFIX = rf",?{_GAP}{_CORP_SUFFIX}(?![\w&])"
+_ENTITY = re.compile(rf"(?P<name>{_NAME_CORE}(?:{_WITH_SUFFIX})*)")
+_ENTITY_WITH_AND = re.compile(rf"(?P<name>{_NAME_CORE_WITH_AND}(?:{_WITH_SUFFIX})*)")
+_ENDS_WITH_SUFFIX = re.compile(rf"{_WITH_SUFFIX}$")
+_DEFINED_TERM = re.compile(
+    r"""\A[\s,]*\(\s*(?:the\s+|hereinafter\s+(?:referred\s+to\s+as\s+|called\s+)?)?["“']"""
+    r"""(?P<term>[^"”'()]{1,40})["”']"""
+)
+_HEREINAFTER = re.compile(
+    r"""hereinafter\s+(?:referred\s+to\s+as|called)\s*:?\s*["“]?(?P<term>[A-Z][\w&.\- ]{0,38}?)["”]?\s*(?:[)—–,;]|-\s|$)""",
+    re.M,
+)
+_INCORPORATED_AS = re.compile(
+    r"\A,\s*an?\s+(?:[A-Z][\w.]*\s+){0,3}(?:corporation|company|limited\s+liability\s+company|partnership|"
+    r"limited\s+partnership|public\s+limited\s+company)\b"
+)
+_RECITALS = re.compile(r"\b(?:WHEREAS|Whereas|RECITALS?|Recitals|Preamble|PREAMBLE|NOW,?\s+THEREFORE|BACKGROUND)\b")
+_BETWEEN = re.compile(r"\b(?:by\s+and\s+)?between\b\s*:?\s*", re.I)
+_SEPARATOR = re.compile(r"(?:^|(?<=[\s,;)]))(?:and|AND)\s*:?\s+")
+
+_ROLE_WORDS = (
+    "plaintiff", "defendant", "appellant", "appellee", "petitioner", "respondent", "cross-appellant",
+    "cross-appellee", "intervenor", "claimant", "applicant", "debtor", "creditor",
+)  # fmt: skip
+_ROLE_WORD = r"(?:cross-)?(?:plaintiff|defendant|appellant|appellee|petitioner|respondent)s?"
+_ROLE_LINE = re.compile(
+    rf"^\s*(?:{_ROLE_WORD}|intervenors?|claimants?|applicants?|debtors?|creditors?)"
+    rf"(?:\s*[,/&-]\s*(?:and\s+)?{_ROLE_WORD})*\s*[,.;]?\s*$",
+    re.I,
+)
+_VERSUS_LINE = re.compile(r"^\s*(?:v|vs|versus)\.?\s*$", re.I)
+_ROLE_PREFIXED = re.compile(
+    rf"\b(?P<role>{_ROLE_WORD})(?:[-–]\s?{_ROLE_WORD})?\s+(?P<name>{_NAME_CORE}(?:{_WITH_SUFFIX})*)",
+    re.I,
+)
+_INLINE_CAPTION = re.compile(
+    rf"(?P<a>{_NAME_CORE_WITH_AND}(?:{_WITH_SUFFIX})*)(?:,?\s+et\s+al\.?)?,?\s+vs?\.\s+"
+    rf"(?P<b>{_NAME_CORE_WITH_AND}(?:{_WITH_SUFFIX})*)"
+)
+_ET_AL = re.compile(r",?\s+et\s+al\.?,?\s*$", re.I)
+_CAPACITY = re.compile(
+    r",?\s+(?:in\s+(?:his|her|its|their)\s+official\s+capacit|ex\s+rel\.|individually|as\s+)", re.I
+)
+# Words that start a sentence or a citation rather than a name ("In Smith v. Jones").
+_NOT_NAME_START = {
+    "in", "the", "see", "under", "unlike", "per", "cf", "also", "we", "our", "from", "this", "that", "and",
+    "or", "but", "as", "by", "on", "at", "for", "with", "following", "re", "court", "counsel", "exhibit",
+    "section", "article", "motion", "no", "case",
+}  # fmt: skip
+_PARTY_ROLE_TERMS = {
+    "company", "client", "customer", "supplier", "licensor", "licensee", "seller", "buyer", "purchaser",
+    "vendor", "contractor", "consultant", "employer", "employee", "landlord", "tenant", "lender",
+    "borrower", "guarantor", "provider", "recipient", "discloser", "surety", "indemnitor", "distributor",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PartyMatch:
+    name: str
+    role: str
+    start: int
+
+
+def _clean_name(raw: str) -> str:
+    name = _ET_AL.sub("", re.sub(r"\s+", " ", raw)).strip(" ,;")
+    return name
+
+
+def _plausible_name(name: str) -> bool:
+    words = name.split()
+    if not words or words[0].lower().strip(".,") in _NOT_NAME_START:
+        return False
+    letters = sum(ch.isalpha() for ch in name)
+    return letters >= 2 and len(name) <= 120 and len(words) <= 14
+
+
+def _role_from_line(line: str) -> str:
+    words = re.findall(r"(?:cross-)?[a-z]+", line.lower())
+    roles = [w[:-1] if w.endswith("s") and w[:-1] in _ROLE_WORDS else w for w in words]
+    return ", ".join(dict.fromkeys(r for r in roles if r in _ROLE_WORDS))
+
+
+def _defined_role(term: str) -> str:
+    term = term.strip()
+    return f'defined as "{term}"'
+
+
+def _preamble_parties(text: str) -> list[PartyMatch]:
+    """Parties in a contract preamble: "between A ("A") and B, a Delaware corporation"."""
+    between = _BETWEEN.search(text[:6000])
+    if not between:
+        return []
+    region_start = between.end()
+    region = text[region_start : region_start + 2500]
+    recitals = _RECITALS.search(region)
+    if recitals:
+        region = region[: recitals.start()]
+    starts = [0] + [m.end() for m in _SEPARATOR.finditer(region)]
+    spans: list[tuple[int, int, str]] = []
+    for pos in starts:
+        if any(a <= pos < b for a, b, _ in spans):
+            continue
+        accepted = None
+        for pattern, needs_term in ((_ENTITY, False), (_ENTITY_WITH_AND, True)):
+            match = pattern.match(region, pos)
+            if not match:
+                continue
+            after = region[match.end() :]
+            has_term = bool(_DEFINED_TERM.match(after)) or after.lstrip(" ,\n").startswith(("—", "–"))
+            strong = bool(_ENDS_WITH_SUFFIX.search(match["name"])) or bool(_INCORPORATED_AS.match(after))
+            if has_term or (strong and not needs_term):
+                accepted = match
+                break
+        if accepted and _plausible_name(accepted["name"]):
+            spans.append((accepted.start(), accepted.end(), _clean_name(accepted["name"])))
+    parties: list[PartyMatch] = []
+    for index, (start, end, name) in enumerate(spans):
+        stop = spans[index + 1][0] if index + 1 < len(spans) else len(region)
+        segment = region[end:stop]
+        term = _DEFINED_TERM.match(segment) or _HEREINAFTER.search(segment)
+        if term is None:
+            term = re.search(r"""\(\s*(?:the\s+)?["“](?P<term>[^"”()]{1,40})["”]""", segment)
+        role = _defined_role(term["term"]) if term else ""
+        parties.append(PartyMatch(name, role, region_start + start))
+    return parties
+
+
+def _caption_side(lines: list[str]) -> tuple[str, str]:
+    """(name, role) from the lines on one side of a "v." caption line, nearest line first."""
+    role = ""
+    name_lines: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            if name_lines:
+                break
+            continue
+        if _ROLE_LINE.match(stripped):
+            if name_lines and role:
+                break
+            role = role or _role_from_line(stripped)
+            if name_lines:
+                break
+            continue
+        if re.match(r"^(?:No\.|Nos\.|Case|Docket|\(No\.|IN THE|UNITED STATES)", stripped, re.I):
+            break
+        name_lines.append(stripped)
+        if len(name_lines) >= 4:
+            break
+    return " ".join(name_lines), role
+
+
+def _split_caption_names(block: str) -> list[str]:
+    block = _CAPACITY.split(block, maxsplit=1)[0]
+    names = [_clean_name(part) for part in re.split(r",\s+and\s+|;\s+", block)]
+    return [name for name in names if _plausible_name(name) and name[0].isupper()]
+
+
+def _caption_parties(text: str) -> list[PartyMatch]:
+    """Parties of a court caption laid out on lines, with "v." alone on its line."""
+    lines = text[:8000].splitlines()
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line) + 1)
+    for index, line in enumerate(lines):
+        if not _VERSUS_LINE.match(line):
+            continue
+        above_block, above_role = _caption_side(list(reversed(lines[max(0, index - 8) : index])))
+        below_lines = lines[index + 1 : index + 12]
+        below_block, below_role = _caption_side(below_lines)
+        parties: list[PartyMatch] = []
+        above_lines = [ln.strip() for ln in reversed(lines[max(0, index - 8) : index]) if ln.strip()]
+        # The nearest lines above are read bottom-up: restore reading order for the name.
+        above_names = _split_caption_names(_reading_order(above_block, above_lines))
+        for name in above_names:
+            parties.append(PartyMatch(name, above_role, offsets[index]))
+        for name in _split_caption_names(below_block):
+            parties.append(PartyMatch(name, below_role, offsets[index]))
+        if above_names and parties[len(above_names) :]:
+            return parties
+    return []
+
+
+def _reading_order(block: str, lines_bottom_up: list[str]) -> str:
+    """`_caption_side` collected lines nearest-first; above the "v." that is bottom-up."""
+    used = block.split(" ") if block else []
+    if not used:
+        return ""
+    collected: list[str] = []
+    remaining = block
+    for line in lines_bottom_up:
+        if remaining.startswith(line):
+            collected.append(line)
+            remaining = remaining[len(line) :].lstrip()
+        if not remaining:
+            break
+    return " ".join(reversed(collected))
+
+
+def _role_prefixed_parties(text: str) -> list[PartyMatch]:
+    """'Plaintiff Jane Roe', 'defendant-appellee Janet T. Mills'."""
+    parties = []
+    for match in _ROLE_PREFIXED.finditer(text):
+        name = _clean_name(_CAPACITY.split(match["name"], maxsplit=1)[0])
+        if not _plausible_name(name) or name.isupper() and len(name.split()) == 1:
+            continue
+        role = match["role"].lower()
+        role = role[:-1] if role.endswith("s") else role
+        parties.append(PartyMatch(name, role, match.start("name")))
+    return parties
+
+
+def _defined_term_parties(text: str) -> list[PartyMatch]:
+    """'Acme Corp. ("Company")' where the defined term is a party role such as Company or Supplier."""
+    parties = []
+    for match in re.finditer(
+        rf"(?P<name>{_NAME_CORE}(?:{_WITH_SUFFIX})*)\s*\(\s*(?:the\s+)?[\"“](?P<term>[A-Za-z ]{{2,30}})[\"”]",
+        text,
+    ):
+        if match["term"].strip().lower() in _PARTY_ROLE_TERMS and _plausible_name(match["name"]):
+            parties.append(PartyMatch(_clean_name(match["name"]), _defined_role(match["term"]), match.start()))
+    return parties
+
+
+def _inline_caption_parties(text: str) -> list[PartyMatch]:
+    match = _INLINE_CAPTION.search(text)
+    if not match:
+        return []
+    parties = []
+    for side in ("a", "b"):
+        words = match[side].split()
+        # Drop leading sentence words the name pattern swallowed ("In Smith v. Jones").
+        while words and words[0].lower().strip(".,") in _NOT_NAME_START:
+            words = words[1:]
+        name = _clean_name(" ".join(words))
+        if not _plausible_name(name):
+            return []
+        parties.append(PartyMatch(name, "", match.start(side)))
+    return parties
+
+
+def find_parties(text: str, *, head_chars: int = 6000) -> list[PartyMatch]:
+    """Parties named where documents name them: the contract preamble, the court caption, role
+    words ("Plaintiff X") and party defined terms near the start. Precise over complete: names
+    mentioned elsewhere (cited cases, third parties) are not parties of this matter."""
+    head = text[:head_chars]
+    found = _preamble_parties(head) + _caption_parties(head)
+    if not found:
+        found = _inline_caption_parties(head)
+    found += _role_prefixed_parties(head) + _defined_term_parties(head)
+    return dedupe_parties(found)
+
+
+def party_key(name: str) -> str:
+    """Comparable form of a party name: case, punctuation, "&"/"and" and suffix spellings ignored."""
+    text = _squash(name.replace("&", " and "))
+    words = [_SUFFIX_WORDS.get(word, word) for word in text.replace(".", " ").split()]
+    if words and words[0] == "the":
+        words = words[1:]
+    if words[-2:] == ["et", "al"]:
+        words = words[:-2]
+    return " ".join(words)
+
+
+def _squash(text: str) -> str:
+    """Lowercase, line-break hyphenation joined, punctuation (but not dots) out, spaces collapsed."""
+    text = re.sub(r"(\w)-\s*\n\s*(\w)", r"\1\2", text).lower()
+    text = re.sub(r"[^\w.&$€£¥%/\-]+", " ", text)
+    text = re.sub(r"\.(?=\s|$)", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def dedupe_parties(parties: list[PartyMatch]) -> list[PartyMatch]:
+    """One entry per party: a name contained in a longer one merges into it (roles kept)."""
+    kept: list[PartyMatch] = []
+    for party in parties:
+        key = party_key(party.name)
+        if not key:
+            continue
+        for index, other in enumerate(kept):
+            other_key = party_key(other.name)
+            if f" {key} " in f" {other_key} " or f" {other_key} " in f" {key} ":
+                longer = other if len(other_key) >= len(key) else party
+                kept[index] = PartyMatch(longer.name, other.role or party.role, other.start)
+                break
+        else:
+            kept.append(party)
+    return kept
+
+
+def text_mentions_party(text: str, name: str) -> bool:
+    """Whether `text` names the party `name`, ignoring case, spacing, commas and "Inc." vs "Inc"."""
+    wanted = party_key(name)
+    return bool(wanted) and f" {wanted} " in f" {party_key(text)} "
+
+
+# --- cues ------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|fourteen|fifteen|twenty|thirty|forty-five|sixty|ninety|\d+)"
+DEADLINE_CUE = re.compile(
+    r"\b(?:due\b|deadline|no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|prior\s+to|"
+    rf"within\s+{_NUMBER_WORDS}(?:\s*\(\d+\))?\s+(?:business\s+|calendar\s+|working\s+)?(?:days?|weeks?|months?)|"
+    r"hearing|expir\w*|terminat\w*\s+notice|notice\s+of\s+terminat\w*|"
+    r"(?:must|shall|will)\b[^.;]{0,80}?\bby\s+(?:\d|the\s+\w+\s+day|" + _MONTH + r")|"
+    r"(?:filed|served|submitted|e-?mailed|sent|delivered)\s+(?:\w+\s+){0,4}(?:by|before)\s+\d)",
+    re.I,
+)
+OBLIGATION_CUE = re.compile(
+    r"\b(?:shall|must|agrees?\s+to|is\s+required\s+to|are\s+required\s+to|undertakes?\s+to|"
+    r"is\s+obliged\s+to|will\s+be\s+required)\b",
+    re.I,
+)
+RISK_CUES = {
+    "termination": re.compile(r"\bterminat\w*", re.I),
+    "liability": re.compile(r"\bliabilit\w*|\bliable\b", re.I),
+    "indemnity": re.compile(r"\bindemni\w*", re.I),
+    "breach": re.compile(r"\bbreach\w*|\bdefault\b", re.I),
+    "penalty": re.compile(r"\bpenalt\w*|liquidated\s+damages|\bforfeit\w*", re.I),
+    "exclusivity": re.compile(r"\bexclusiv\w*", re.I),
+    "non-compete": re.compile(r"\bnon-?\s?compet\w*|not\s+(?:to\s+)?compete", re.I),
+    "waiver": re.compile(r"\bwaive\w*", re.I),
+    "redaction": re.compile(r"\[\*\*\*\]"),
+}
+
+
+def is_deadline_like(sentence: str) -> bool:
+    return bool(DEADLINE_CUE.search(sentence))
+
+
+def risk_cues(sentence: str) -> list[str]:
+    """Names of the risk cues in `sentence` (termination, liability, indemnity, ...)."""
+    return [name for name, pattern in RISK_CUES.items() if pattern.search(sentence)]
