@@ -24,11 +24,19 @@ IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,198}[\x21-\x7e]|[\x21-\x
 def create() -> tuple[Response | str, int]:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
-        return error_response(400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters.")
+        return error_response(
+            400, "invalid_idempotency_key", "Idempotency-Key must be 1-200 printable ASCII characters."
+        )
     fields, uploads = _read_body()
     if fields is None:
-        return error_response(400, "invalid_body", "Send multipart/form-data, a URL-encoded form, or a JSON object.")
-    bad = [name for name in ("title", "details", "due_date") if fields.get(name) is not None and not isinstance(fields[name], str)]
+        return error_response(
+            400, "invalid_body", "Send multipart/form-data, a URL-encoded form, or a JSON object."
+        )
+    bad = [
+        name
+        for name in ("title", "details", "due_date")
+        if fields.get(name) is not None and not isinstance(fields[name], str)
+    ]
     if bad:
         return _invalid({name: "Must be a string." for name in bad})
     try:
@@ -38,7 +46,9 @@ def create() -> tuple[Response | str, int]:
             details=fields.get("details"),
             due_date=fields.get("due_date"),
             uploads=uploads,
-            requester=cases.Requester(name=fields.get("requester") if isinstance(fields.get("requester"), str) else None),
+            requester=cases.Requester(
+                name=fields.get("requester") if isinstance(fields.get("requester"), str) else None
+            ),
             idempotency_key=f"api:{key}" if key else None,
             check_fingerprint=True,
         )

@@ -69,7 +69,9 @@ def get_case(case_id: str) -> Case:
 
 def list_cases(limit: int = 100, offset: int = 0) -> list[Case]:
     return list(
-        db.session.scalars(sa.select(Case).order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset))
+        db.session.scalars(
+            sa.select(Case).order_by(Case.created_at.desc(), Case.id).limit(limit).offset(offset)
+        )
     )
 
 
@@ -161,7 +163,9 @@ def request_processing(case: Case, *, delay_seconds: float = 0) -> bool:
         log.warning("could not enqueue case %s: %s", case.id, exc)
         # No message is waiting for this case: the sweeper sends one once the broker is back.
         db.session.execute(sa.update(Case).where(Case.id == case.id).values(enqueued_at=None))
-        _add_event(case.id, "queue_unavailable", "Queue unavailable; the case will be picked up automatically.")
+        _add_event(
+            case.id, "queue_unavailable", "Queue unavailable; the case will be picked up automatically."
+        )
         db.session.commit()
         return False
     db.session.execute(sa.update(Case).where(Case.id == case.id).values(enqueued_at=utcnow()))
@@ -383,7 +387,10 @@ def renew_lease(case_id: str, token: str) -> bool:
 def set_step(case_id: str, token: str, step: str, *, event: str | None = None) -> bool:
     """Show what the worker is doing now; with `event`, also write it to the timeline."""
     changed = db.session.execute(
-        sa.update(Case).where(_held(case_id, token)).values(step=step).execution_options(synchronize_session=False)
+        sa.update(Case)
+        .where(_held(case_id, token))
+        .values(step=step)
+        .execution_options(synchronize_session=False)
     ).rowcount
     if changed and event:
         _add_event(case_id, "step", event)
@@ -442,7 +449,9 @@ def fail_attempt(case_id: str, token: str, reason: str, *, retryable: bool = Tru
             .execution_options(synchronize_session=False)
         ).rowcount
         if outcome:
-            _add_event(case_id, "attempt_failed", f"Attempt {case.attempts} failed: {reason} Retrying in {delay} s.")
+            _add_event(
+                case_id, "attempt_failed", f"Attempt {case.attempts} failed: {reason} Retrying in {delay} s."
+            )
             db.session.commit()
             request_processing(case, delay_seconds=delay)
             return "retry"
@@ -496,7 +505,10 @@ def retry_case(case_id: str) -> Case:
 
 def update_file(file_id: str, **values: Any) -> None:
     db.session.execute(
-        sa.update(CaseFile).where(CaseFile.id == file_id).values(**values).execution_options(synchronize_session=False)
+        sa.update(CaseFile)
+        .where(CaseFile.id == file_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     db.session.commit()
 
@@ -514,10 +526,14 @@ def sweep() -> list[str]:
     long_ago = now - timedelta(seconds=config["QUEUE_RESEND_SECONDS"])
     due = sa.or_(Case.next_attempt_at.is_(None), Case.next_attempt_at <= now)
     never_sent = sa.and_(Case.enqueued_at.is_(None), Case.created_at < stale)
-    waiting = sa.and_(Case.status == CaseStatus.SUBMITTED, due, sa.or_(never_sent, Case.enqueued_at < long_ago))
+    waiting = sa.and_(
+        Case.status == CaseStatus.SUBMITTED, due, sa.or_(never_sent, Case.enqueued_at < long_ago)
+    )
     not_recently_sent = sa.or_(Case.enqueued_at.is_(None), Case.enqueued_at < stale)
     abandoned = sa.and_(Case.status == CaseStatus.PROCESSING, Case.lease_expires_at < now, not_recently_sent)
-    candidates = db.session.execute(sa.select(Case.id, Case.enqueued_at).where(sa.or_(waiting, abandoned))).all()
+    candidates = db.session.execute(
+        sa.select(Case.id, Case.enqueued_at).where(sa.or_(waiting, abandoned))
+    ).all()
     db.session.rollback()
     woken = []
     for case_id, enqueued_at in candidates:

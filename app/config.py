@@ -83,7 +83,9 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], str | None]] = {
     "QUEUE_RESEND_SECONDS": (int, "600"),
     "CASE_TIME_LIMIT_SECONDS": (int, "1200"),
     "WORKER_PROCESSES": (int, "2"),
-    "WORKER_THREADS": (int, "8"),
+    # Threads mostly wait on AI calls, so there are many; CPU-bound extraction is capped separately.
+    "WORKER_THREADS": (int, "32"),
+    "EXTRACT_CONCURRENCY": (int, "2"),
 }
 
 

@@ -28,6 +28,10 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    options = {"pool_pre_ping": True}
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Worker threads hold a connection only briefly (never across an AI call), but many run at once.
+        options.update(pool_size=10, max_overflow=20)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     db.init_app(app)
     migrate.init_app(app, db)

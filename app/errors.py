@@ -42,7 +42,9 @@ def _http_error(exc: HTTPException) -> tuple[Response | str, int]:
 
 
 def _csrf_error(exc: CSRFError) -> tuple[Response | str, int]:
-    return error_response(400, "csrf", "The form expired or was sent from elsewhere. Reload the page and try again.")
+    return error_response(
+        400, "csrf", "The form expired or was sent from elsewhere. Reload the page and try again."
+    )
 
 
 def _server_error(exc: Exception) -> tuple[Response | str, int]:

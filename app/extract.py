@@ -181,10 +181,10 @@ def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int) -> Extraction:
     if not result.pages:
         if ocr_missing:
             result.unreadable = OCR_UNAVAILABLE
-        elif count == 0:
-            result.unreadable = "no text extracted: the PDF has no pages"
+        elif notes:
+            result.unreadable = f"no text extracted: {notes[-1]}"
         else:
-            result.unreadable = "no text extracted: no text layer and OCR found no text"
+            result.unreadable = "no text extracted: no text layer, and OCR found none"
     return result
 
 
@@ -234,8 +234,8 @@ def _ocr(image: Image.Image) -> str:
 def _image(stream: IO[bytes], max_frames: int) -> Extraction:
     try:
         image = Image.open(stream)
-    except Exception as error:
-        return Extraction(unreadable=f"corrupt image: {type(error).__name__}")
+    except Exception:
+        return Extraction(unreadable="corrupt image: cannot be opened")
     with image:
         # Only a TIFF's frames are pages (a fax, a multi-page scan); a GIF's are animation.
         count = getattr(image, "n_frames", 1) if image.format == "TIFF" else 1

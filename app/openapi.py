@@ -72,9 +72,17 @@ def _error(description: str) -> dict[str, Any]:
 CASE_ID = {"name": "case_id", "in": "path", "required": True, "schema": STRING}
 FILE_ID = {"name": "file_id", "in": "path", "required": True, "schema": STRING}
 NEW_CASE_FIELDS = {
-    "title": {"type": "string", "maxLength": 200, "description": "Optional; the first line of the details is used when empty."},
+    "title": {
+        "type": "string",
+        "maxLength": 200,
+        "description": "Optional; the first line of the details is used when empty.",
+    },
     "details": {"type": "string", "description": "Required, 1-20,000 characters."},
-    "due_date": {"type": "string", "format": "date", "description": "YYYY-MM-DD; not in the past, at most 10 years ahead."},
+    "due_date": {
+        "type": "string",
+        "format": "date",
+        "description": "YYYY-MM-DD; not in the past, at most 10 years ahead.",
+    },
     "requester": {"type": "string", "description": "Optional: who asked."},
 }
 
@@ -183,7 +191,11 @@ def openapi_document() -> dict[str, Any]:
                     "operationId": "listCases",
                     "summary": "List cases, newest first.",
                     "parameters": [
-                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
                         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
                     ],
                     "responses": {
@@ -195,7 +207,10 @@ def openapi_document() -> dict[str, Any]:
                                         "type": "object",
                                         "required": ["cases", "limit", "offset"],
                                         "properties": {
-                                            "cases": {"type": "array", "items": {"$ref": REF.format(model="CaseBrief")}},
+                                            "cases": {
+                                                "type": "array",
+                                                "items": {"$ref": REF.format(model="CaseBrief")},
+                                            },
                                             "limit": {"type": "integer"},
                                             "offset": {"type": "integer"},
                                         },

@@ -157,7 +157,8 @@ class _Attempt:
         db.session.refresh(file)
 
     def extract_file(self, file: CaseFile, max_pages: int, max_ocr_pages: int) -> Extraction:
-        with get_storage().open(file.storage_key) as source, _seekable(source) as stream:
+        # Extraction is CPU work: a few at a time per process, however many threads wait on AI calls.
+        with _extraction_slots(), get_storage().open(file.storage_key) as source, _seekable(source) as stream:
             return extract(
                 stream,
                 file.content_type or "application/octet-stream",
@@ -184,6 +185,16 @@ class _Attempt:
         )
         note = "".join(f" {n}." for n in extraction.notes)
         cases.add_event(self.case_id, "file", message + note)
+
+
+def _extraction_slots() -> threading.BoundedSemaphore:
+    slots = current_app.extensions.get("docket.extraction_slots")
+    if slots is None:
+        limit = current_app.config["EXTRACT_CONCURRENCY"]
+        slots = current_app.extensions.setdefault(
+            "docket.extraction_slots", threading.BoundedSemaphore(limit)
+        )
+    return slots
 
 
 class _seekable:

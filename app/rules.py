@@ -148,7 +148,9 @@ def validate(
     return CaseInput(title, details, parsed_date, uploads, slack_files)
 
 
-def _check_files(uploads: list[Upload], slack_files: list[SlackFileRef], config: dict[str, Any]) -> str | None:
+def _check_files(
+    uploads: list[Upload], slack_files: list[SlackFileRef], config: dict[str, Any]
+) -> str | None:
     count = len(uploads) + len(slack_files)
     if count > config["MAX_FILES"]:
         return f"Attach at most {config['MAX_FILES']} files (you attached {count})."

@@ -90,7 +90,9 @@ def main() -> int:
         env["REDIS_URL"] = embedded_redis_url(settings["INSTANCE_DIR"])
         log.info("embedded Redis at %s", env["REDIS_URL"])
 
-    subprocess.run([_bin("flask"), "--app", "wsgi", "db", "upgrade"], env=env, cwd=config.PROJECT_ROOT, check=True)
+    subprocess.run(
+        [_bin("flask"), "--app", "wsgi", "db", "upgrade"], env=env, cwd=config.PROJECT_ROOT, check=True
+    )
 
     stopping = False
 

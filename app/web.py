@@ -34,8 +34,12 @@ def create_case() -> Response | tuple[str, int]:
     form = request.form
     token = form.get("form_token", "")
     if not _is_uuid(token):
-        return _form(values=form, errors={"form": "The form is incomplete; reload the page and try again."}), 400
-    uploads = [Upload(name=f.filename or "", stream=f.stream) for f in request.files.getlist("files") if f.filename]
+        return _form(
+            values=form, errors={"form": "The form is incomplete; reload the page and try again."}
+        ), 400
+    uploads = [
+        Upload(name=f.filename or "", stream=f.stream) for f in request.files.getlist("files") if f.filename
+    ]
     try:
         created = cases.create_case(
             source="web",

@@ -128,3 +128,13 @@ def make_zip_bomb_docx(megabytes: int = 300) -> bytes:
             for _ in range(megabytes):
                 member.write(zeros)
     return out.getvalue()
+
+
+def join_pdfs(*pdfs: bytes) -> bytes:
+    """One PDF with the pages of all, e.g. a text page followed by a scanned one."""
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(PdfReader(io.BytesIO(pdf)))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

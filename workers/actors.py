@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dramatiq
+
 from app import processing
 from app.queue import CASES_QUEUE, PROCESS_CASE
 from workers import app
+
 
 # Attempts are counted in the database (MAX_ATTEMPTS), not by Dramatiq: a retry by Dramatiq
 # would not know about the lease. The time limit covers extraction plus AI calls of up to
