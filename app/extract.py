@@ -26,7 +26,7 @@ from pypdf import PageObject, PasswordType, PdfReader
 from pypdf.errors import DependencyError
 
 from app import sniff
-from app.summarize import Page
+from app.summarize import Page, Progress
 
 # pypdf logs every robustness fix it applies to a non-conforming file (one sample merely starts with a
 # blank line) as a warning. They say nothing a user can act on and would flood the worker log.
@@ -59,14 +59,24 @@ class Extraction:
 
 
 def extract(
-    stream: IO[bytes], content_type: str, *, max_pages: int = 500, max_ocr_pages: int = 20
+    stream: IO[bytes],
+    content_type: str,
+    *,
+    max_pages: int = 500,
+    max_ocr_pages: int = 20,
+    progress: Progress | None = None,
 ) -> Extraction:
-    """Read the text of a seekable binary stream whose type was sniffed from its content."""
+    """Read the text of a seekable binary stream whose type was sniffed from its content.
+
+    A long PDF or a scan takes minutes: `progress` is called before each page ("page 40 of 154", "OCR of
+    page 2 of 8") so the caller can show the step and keep its lease on the case alive.
+    """
+    report = progress or _ignore
     mime = content_type.split(";")[0].strip().lower()
     try:
         stream.seek(0)
         if mime == sniff.PDF:
-            return _pdf(stream, max_pages, max_ocr_pages)
+            return _pdf(stream, max_pages, max_ocr_pages, report)
         if mime == sniff.DOCX:
             return _docx(stream)
         notes: list[str] = []
@@ -77,10 +87,14 @@ def extract(
         if mime == sniff.EML:
             return _single(_email_text(stream), "email")
         if mime in _IMAGES:
-            return _image(stream, min(max_pages, max_ocr_pages))
+            return _image(stream, min(max_pages, max_ocr_pages), report)
         return Extraction(unreadable=f"no text extracted: unsupported type ({mime or 'unknown'})")
     except Exception as error:
         return Extraction(unreadable=f"no text extracted: {_reason(error)}")
+
+
+def _ignore(step: str) -> None:
+    pass
 
 
 def ocr_available() -> bool:
@@ -130,7 +144,7 @@ def _page_list(numbers: list[int]) -> str:
 # --- PDF -------------------------------------------------------------------------------------------
 
 
-def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int) -> Extraction:
+def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int, report: Progress) -> Extraction:
     try:
         reader = PdfReader(stream)
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
@@ -146,6 +160,7 @@ def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int) -> Extraction:
     without_text: list[int] = []
     read = max(0, min(count, max_pages))
     for number in range(1, read + 1):
+        report(f"page {number} of {read}")
         try:
             text = _tidy(reader.pages[number - 1].extract_text())
         except Exception as error:
@@ -160,7 +175,7 @@ def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int) -> Extraction:
     ocr_pages: list[int] = []
     ocr_missing = bool(without_text) and not ocr_available()
     if without_text and not ocr_missing:
-        ocr_pages, ocr_missing = _ocr_pdf_pages(reader, without_text[:max_ocr_pages], texts, notes)
+        ocr_pages, ocr_missing = _ocr_pdf_pages(reader, without_text[:max_ocr_pages], texts, notes, report)
         if len(without_text) > max_ocr_pages:
             skipped = _page_list(without_text[max_ocr_pages:])
             notes.append(f"{skipped} not read: OCR limit of {max_ocr_pages} pages reached")
@@ -169,7 +184,8 @@ def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int) -> Extraction:
     if ocr_pages:
         notes.insert(0, f"{_page_list(ocr_pages)} read by OCR")
     if count > read:
-        notes.append(f"pages {read + 1}-{count} not read: page limit of {max_pages} reached")
+        skipped = _page_list(list(range(read + 1, count + 1)))
+        notes.append(f"{skipped} not read: page limit of {max_pages} reached")
 
     methods = [name for name, used in (("text layer", layer_pages), ("ocr", ocr_pages)) if used]
     result = Extraction(
@@ -189,11 +205,12 @@ def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int) -> Extraction:
 
 
 def _ocr_pdf_pages(
-    reader: PdfReader, numbers: list[int], texts: dict[int, str], notes: list[str]
+    reader: PdfReader, numbers: list[int], texts: dict[int, str], notes: list[str], report: Progress
 ) -> tuple[list[int], bool]:
     """OCR each page's largest image into `texts`; returns the pages read and whether OCR went missing."""
     done: list[int] = []
     for number in numbers:
+        report(f"OCR of page {number} of {len(reader.pages)}")
         try:
             image = _largest_image(reader.pages[number - 1])
             text = _tidy(_ocr(image)) if image is not None else ""
@@ -231,7 +248,7 @@ def _ocr(image: Image.Image) -> str:
 # --- Images ----------------------------------------------------------------------------------------
 
 
-def _image(stream: IO[bytes], max_frames: int) -> Extraction:
+def _image(stream: IO[bytes], max_frames: int, report: Progress) -> Extraction:
     try:
         image = Image.open(stream)
     except Exception:
@@ -245,6 +262,7 @@ def _image(stream: IO[bytes], max_frames: int) -> Extraction:
         notes: list[str] = []
         for index in range(min(count, max_frames)):
             image.seek(index)
+            report(f"OCR of page {index + 1} of {count}")
             try:
                 text = _tidy(_ocr(image))
             except pytesseract.TesseractNotFoundError:
@@ -255,7 +273,8 @@ def _image(stream: IO[bytes], max_frames: int) -> Extraction:
             if text:
                 pages.append(Page(index + 1, text))
     if count > max_frames:
-        notes.append(f"pages {max_frames + 1}-{count} not read: OCR limit of {max_frames} pages reached")
+        skipped = _page_list(list(range(max_frames + 1, count + 1)))
+        notes.append(f"{skipped} not read: OCR limit of {max_frames} pages reached")
     if not pages:
         return Extraction(page_count=count, unreadable="no text extracted: OCR found no text", notes=notes)
     return Extraction(pages=pages, method="ocr", page_count=count, notes=notes)

@@ -173,7 +173,8 @@ class _Attempt:
             message = f"{file.name}: unreadable — {extraction.unreadable}."
         else:
             status, reason = FileStatus.EXTRACTED, None
-            pages = f"{extraction.page_count} pages, " if extraction.page_count else ""
+            count = extraction.page_count
+            pages = f"{count} page{'s' if count != 1 else ''}, " if count else ""
             message = f"Read {file.name}: {pages}{chars:,} characters ({extraction.method})."
         cases.update_file(
             file.id,

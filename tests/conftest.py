@@ -78,9 +78,9 @@ def ctx(app: Flask) -> Iterator[Flask]:
         yield app
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test run, dropped at the end."""
+    """A fresh PostgreSQL database for this test, dropped at the end."""
     import psycopg
 
     name = f"docket_test_{uuid.uuid4().hex[:10]}"

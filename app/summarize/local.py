@@ -34,7 +34,14 @@ from app.summarize.schema import (
     Source,
     Summary,
 )
-from app.summarize.textrank import Ranking, Sentence, document_sentences, is_quotable, rank_sentences
+from app.summarize.textrank import (
+    Ranking,
+    Sentence,
+    document_sentences,
+    is_quotable,
+    rank_sentences,
+    strip_repeated_lines,
+)
 
 EXTRACTIVE_NOTE = "Extractive summary: sentences are quoted from the documents, not written by an AI."
 
@@ -264,13 +271,17 @@ def _parties(details: str, documents: list[tuple[Document, _Source]]) -> list[Pa
 
 def _dates(sources: list[_Source]) -> list[KeyDate]:
     """One entry per date, most important first: the details' own, then deadlines, then the
-    earliest mentions. A date without a year is kept as written, apart from dated ones."""
+    earliest mentions. A date without a year is kept as written."""
     candidates: list[tuple[tuple[int, int, int], str, KeyDate]] = []
     for rank, source in enumerate(sources):
         for sentence in source.sentences:
             for match in find_dates(sentence.text):
                 what = _around(sentence.text, match.start, match.end)
                 deadline = is_deadline_like(what)
+                # A document's "on May 9" usually retells events of a year stated elsewhere; only
+                # recurring or relative deadlines ("by March 31 of each year") are worth listing.
+                if match.iso is None and rank > 0 and not deadline:
+                    continue
                 date = KeyDate(
                     date=match.iso or match.text,
                     what=what,
@@ -361,14 +372,17 @@ def _open_questions(documents: list[tuple[Document, _Source]]) -> list[Fact]:
                 Fact(text=f"No text could be read from {document.name}.", source=source.source(None))
             )
             continue
-        redacted = [page for page in document.pages for _ in range(page.text.count("[***]"))]
+        # Counted without running headers: a legend explaining "[***]" on every page is no redaction.
+        texts = strip_repeated_lines([page.text for page in document.pages])
+        redacted = [page.number for page, text in zip(document.pages, texts, strict=True) if "[***]" in text]
         if redacted:
-            numbered = [page.number for page in redacted if page.number is not None]
+            count = sum(text.count("[***]") for text in texts)
+            numbered = [number for number in redacted if number is not None]
             where = f", on pages {_page_list(numbered)}" if numbered else ""
             questions.append(
                 Fact(
-                    text=f"{len(redacted)} [***] redactions in {document.name}{where}.",
-                    source=source.source(redacted[0].number),
+                    text=f"{count} [***] redactions in {document.name}{where}.",
+                    source=source.source(redacted[0]),
                 )
             )
         blanks = list(

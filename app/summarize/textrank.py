@@ -35,6 +35,15 @@ _LIST_START = re.compile(
 _CLAUSE_NUMBER = re.compile(r"\s(?=\d{1,2}\.\d{1,2}\.?\s+[A-Z])")
 _SENTENCE_END = re.compile(r"[.!?;:)\]\"”’]$")
 _MAY_SPLIT = re.compile(r"[.!?;:]['\"”’)\]]*\s|\s\(?[a-z0-9ivx]{1,4}\)\s")
+# Markup that text from Markdown or HTML sources may still carry; summaries are plain text.
+# Emphasis is only taken out in pairs, so a "[***]" redaction stays as it is.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>|^#{1,6}\s+", re.M)
+_EMPHASIS = re.compile(r"(?<![*\w\[])(\*\*|__)(?=[^\s*_])([^*_\n]{1,200}?)(?<=[^\s*_])\1(?![*\w\]])")
+_MD_LINK = re.compile(r"\[([^\]]{1,200})\]\((?:https?://|/|#)[^)\s]{0,500}\)")
+# Definitions and recitals are central by word count, not by what a lawyer needs first.
+_LOW_VALUE = re.compile(
+    r"^(?:whereas\b|now,?\s+therefore\b|[“\"][^”\"]{1,80}[”\"]\s+(?:means|shall\s+mean)\b)", re.I
+)
 _PAGE_MARK = re.compile(r"\bPage\s+\d+\s+of\s+\d+\b", re.I)
 
 
@@ -46,7 +55,7 @@ def _segmenter() -> pysbd.Segmenter:
 
 def strip_repeated_lines(pages: Sequence[str]) -> list[str]:
     """Pages without their running headers and footers: short lines that recur (digits aside) on
-    at least three pages and a third of them, such as "Case: 20-1507 Document: ... Page: 3"."""
+    at least three pages and an eighth of them, such as "Case: 20-1507 Document: ... Page: 3"."""
     if len(pages) < 3:
         return list(pages)
 
@@ -56,7 +65,7 @@ def strip_repeated_lines(pages: Sequence[str]) -> list[str]:
     counts = Counter(
         key for page in pages for key in {shape(line) for line in page.splitlines()} if 0 < len(key) <= 160
     )
-    threshold = max(3, len(pages) // 3)
+    threshold = max(3, len(pages) // 8)
     repeated = {key for key, count in counts.items() if count >= threshold}
     return ["\n".join(line for line in page.splitlines() if shape(line) not in repeated) for page in pages]
 
@@ -65,12 +74,14 @@ def _paragraphs(text: str) -> list[str]:
     """Paragraphs of hard-wrapped text: a blank line, a short line (a heading or a paragraph's
     last line) or a list marker starts a new one; wrapped lines are joined with a space."""
     text = _HYPHEN_BREAK.sub(r"\1\2", text.replace("\r", ""))
+    text = _EMPHASIS.sub(r"\2", _MARKUP.sub("", _MD_LINK.sub(r"\1", text)))
     paragraphs: list[str] = []
     for block in re.split(r"\n\s*\n", text):
         lines = [line.strip() for line in block.splitlines() if line.strip()]
         if not lines:
             continue
-        width = max(len(line) for line in lines)
+        # The usual full line width; the longest line may be a stray (a table row, a URL).
+        width = sorted(len(line) for line in lines)[int(0.8 * (len(lines) - 1))]
         current: list[str] = []
         for line in lines:
             if current and (_LIST_START.match(line) or len(current[-1]) < 0.6 * width):
@@ -124,7 +135,10 @@ def is_quotable(sentence: str) -> bool:
         return False
     if letters < 0.6 * len(text.replace(" ", "")):  # mostly digits, dots, punctuation
         return False
-    if sum(word[0].islower() for word in words) < 0.3 * len(words):  # headings, captions, title case
+    # Headings and captions: in capitals, or in title case with hardly a lower-case word.
+    if sum(ch.isupper() for ch in text) > 0.6 * letters or sum(w[0].islower() for w in words) < 0.2 * len(
+        words
+    ):
         return False
     if re.search(r"\.{4,}|…{2,}|(?:\s\d+){3,}\s*$", text):  # table of contents
         return False
@@ -222,19 +236,23 @@ class Ranking:
     scores: np.ndarray
     vectors: np.ndarray
 
-    def top(self, count: int, among: Sequence[int] | None = None, max_overlap: float = 0.5) -> list[int]:
-        """Indices of the best `count` sentences (of `among`), skipping near-duplicates of ones
-        already picked, returned in document order."""
-        candidates = sorted(
-            among if among is not None else range(len(self.sentences)), key=lambda i: -self.scores[i]
-        )
+    def top(self, count: int, max_overlap: float = 0.5) -> list[int]:
+        """Indices of the best `count` sentences in document order, skipping near-duplicates of
+        ones already picked and, while others remain, taking at most two from any one of `count`
+        equal stretches of the document, so the picks cover it instead of bunching on page 1."""
+        candidates = sorted(range(len(self.sentences)), key=lambda i: -self.scores[i])
+        stretch = max(1, -(-len(self.sentences) // max(count, 1)))
         picked: list[int] = []
-        for index in candidates:
-            if len(picked) == count:
-                break
-            if picked and float(np.max(self.vectors[picked] @ self.vectors[index])) > max_overlap:
-                continue
-            picked.append(index)
+        for spread in (True, False):
+            for index in candidates:
+                if len(picked) == count:
+                    return sorted(picked)
+                crowded = spread and sum(i // stretch == index // stretch for i in picked) >= 2
+                if index in picked or crowded:
+                    continue
+                if picked and float(np.max(self.vectors[picked] @ self.vectors[index])) > max_overlap:
+                    continue
+                picked.append(index)
         return sorted(picked)
 
 
@@ -260,6 +278,7 @@ def rank_sentences(sentences: list[Sentence], focus: str = "") -> Ranking:
     teleport /= teleport.sum()
     pagerank = _pagerank(vectors[graph] @ vectors[graph].T, teleport)
     scores[graph] = 1 + pagerank / pagerank.max()
+    scores *= [0.6 if _LOW_VALUE.match(sentence.text) else 1.0 for sentence in sentences]
     return Ranking(sentences, scores, vectors)
 
 

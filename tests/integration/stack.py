@@ -42,15 +42,10 @@ class Stack:
         argv = [str(BIN / "dramatiq"), "workers", "--processes", "1", "--threads", str(threads)]
         if sweeper:
             argv += ["--fork-function", "workers.sweeper:run"]
-        log = (self.log_dir / f"worker-{len(self.workers)}.log").open("wb")
-        worker = subprocess.Popen(
-            argv,
-            cwd=PROJECT_ROOT,
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        with (self.log_dir / f"worker-{len(self.workers)}.log").open("wb") as log:
+            worker = subprocess.Popen(
+                argv, cwd=PROJECT_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.workers.append(worker)
         return worker
 
@@ -65,6 +60,12 @@ class Stack:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
         self.workers.clear()
+
+    def close(self) -> None:
+        self.stop_workers()
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
     def case(self, case_id: str) -> Case:
         with self.app.app_context():

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.integration
 def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[Stack]:
     stack = build_stack(tmp_path, postgres_url, redis_url)
     yield stack
-    stack.stop_workers()
+    stack.close()
 
 
 def test_a_case_with_documents_is_processed_by_a_real_worker(stack: Stack) -> None:

@@ -1,8 +1,8 @@
 import io
 import time
 
-import pytest
 import pytesseract
+import pytest
 from PIL import Image
 
 from app import sniff as mime
@@ -62,6 +62,18 @@ def test_pdf_page_limit_is_noted() -> None:
     assert result.notes == ["pages 3-5 not read: page limit of 2 reached"]
 
 
+def test_pdf_reports_progress_per_page() -> None:
+    steps: list[str] = []
+    extract(io.BytesIO(docs.make_pdf(["One", "Two"])), mime.PDF, progress=steps.append)
+    assert steps == ["page 1 of 2", "page 2 of 2"]
+
+
+def test_pdf_page_limit_of_zero_reads_nothing() -> None:
+    result = _extract(docs.make_pdf(["One"]), mime.PDF, max_pages=0)
+    assert result.unreadable == "no text extracted: page 1 not read: page limit of 0 reached"
+    assert result.page_count == 1
+
+
 def test_password_protected_pdf_is_unreadable() -> None:
     result = _extract(docs.make_encrypted_pdf("Confidential settlement"), mime.PDF)
     assert result.unreadable == "encrypted PDF (password protected)"
@@ -92,7 +104,9 @@ def test_corrupt_pdf_is_unreadable(data: bytes) -> None:
 
 @needs_tesseract
 def test_scanned_pdf_is_read_by_ocr() -> None:
-    result = _extract(docs.make_scanned_pdf(["TARRANT REGIONAL WATER DISTRICT", "Red River Compact"]), mime.PDF)
+    result = _extract(
+        docs.make_scanned_pdf(["TARRANT REGIONAL WATER DISTRICT", "Red River Compact"]), mime.PDF
+    )
     assert result.method == "ocr"
     assert result.page_count == 1
     assert result.notes == ["page 1 read by OCR"]
@@ -283,7 +297,9 @@ def test_email_headers_body_and_attachment_names() -> None:
 
 
 def test_email_with_only_an_html_body() -> None:
-    html = "<html><body><p>CLERK&#39;S NOTICE &amp; order</p><script>x()</script><p>Zoom only</p></body></html>"
+    html = (
+        "<html><body><p>CLERK&#39;S NOTICE &amp; order</p><script>x()</script><p>Zoom only</p></body></html>"
+    )
     text = _text(_extract(docs.make_eml("Notice", None, html), mime.EML))
     assert text.endswith("Subject: Notice\n\nCLERK'S NOTICE & order\n\nZoom only")
 

@@ -38,7 +38,10 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     "corrupt pdf": (lambda: b"%PDF-1.7\n" + bytes(range(256)) * 4, mime.PDF),
     "docx": (lambda: docs.make_docx(["Hello"]), mime.DOCX),
     "truncated docx": (lambda: docs.make_docx(["Hello"] * 200)[:6000], mime.DOCX),
-    "xlsx": (lambda: _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}), mime.XLSX),
+    "xlsx": (
+        lambda: _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}),
+        mime.XLSX,
+    ),
     "pptx": (lambda: _zip({"ppt/presentation.xml": b"<presentation/>"}), mime.PPTX),
     "odt": (
         lambda: _zip({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"}),
@@ -55,8 +58,10 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
     "ole2 (old .doc)": (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504), mime.OLE2),
     "eml": (lambda: docs.make_eml("Hearing", "See you."), mime.EML),
     "eml with received chain": (
-        lambda: b"Received: from mx.example.com\n\tby mx2.example.com; Fri, 13 Jan 2023\n"
-        b"Return-Path: <a@example.com>\nSubject: Notice\n\nBody\n",
+        lambda: (
+            b"Received: from mx.example.com\n\tby mx2.example.com; Fri, 13 Jan 2023\n"
+            b"Return-Path: <a@example.com>\nSubject: Notice\n\nBody\n"
+        ),
         mime.EML,
     ),
     "html doctype": (lambda: b"<!DOCTYPE html>\n<html><body><p>Hi</p></body></html>", mime.HTML),
