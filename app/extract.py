@@ -45,7 +45,7 @@ MAX_DOCX_RATIO = 100
 _RATIO_CHECK_FROM_BYTES = 10 * 1024 * 1024
 
 _IMAGES = {sniff.PNG, sniff.JPEG, sniff.TIFF, sniff.GIF, sniff.WEBP}
-# NUL and lone surrogates (pypdf yields both from broken fonts) cannot be stored in PostgreSQL text.
+# Text layers with broken font maps yield NUL and lone surrogates, which PostgreSQL text cannot store.
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]")
 
 
@@ -56,6 +56,7 @@ class Extraction:
     page_count: int | None = None  # pages in a PDF (frames in a TIFF, 1 for other images)
     unreadable: str | None = None  # why no text at all could be read
     notes: list[str] = field(default_factory=list)  # partial reads, e.g. "pages 2-3 read by OCR"
+    ocr_pages: int = 0  # pages put through OCR, counted against the case's OCR cap
 
 
 def extract(
@@ -124,8 +125,8 @@ def _single(text: str, method: str, notes: list[str] | None = None) -> Extractio
 
 
 def _reason(error: Exception) -> str:
-    detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    reason = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    detail = str(error).strip()
+    reason = f"{type(error).__name__}: {detail.splitlines()[0]}" if detail else type(error).__name__
     return reason[:160]
 
 
@@ -193,6 +194,7 @@ def _pdf(stream: IO[bytes], max_pages: int, max_ocr_pages: int, report: Progress
         method=" + ".join(methods) or None,
         page_count=count,
         notes=notes,
+        ocr_pages=len(ocr_pages),
     )
     if not result.pages:
         if ocr_missing:
@@ -275,9 +277,15 @@ def _image(stream: IO[bytes], max_frames: int, report: Progress) -> Extraction:
     if count > max_frames:
         skipped = _page_list(list(range(max_frames + 1, count + 1)))
         notes.append(f"{skipped} not read: OCR limit of {max_frames} pages reached")
+    ocr_pages = min(count, max_frames)
     if not pages:
-        return Extraction(page_count=count, unreadable="no text extracted: OCR found no text", notes=notes)
-    return Extraction(pages=pages, method="ocr", page_count=count, notes=notes)
+        return Extraction(
+            page_count=count,
+            unreadable="no text extracted: OCR found no text",
+            notes=notes,
+            ocr_pages=ocr_pages,
+        )
+    return Extraction(pages=pages, method="ocr", page_count=count, notes=notes, ocr_pages=ocr_pages)
 
 
 # --- DOCX ------------------------------------------------------------------------------------------
@@ -376,7 +384,8 @@ class _HTMLText(HTMLParser):
             self.parts.append(" ")
         elif self._BLOCK.fullmatch(tag):
             self.parts.append("\n\n" if tag in ("p", "div", "table", "blockquote") else "\n")
-        self._pre += tag == "pre"
+        if tag == "pre":
+            self._pre += 1
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("br", "hr"):

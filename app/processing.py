@@ -134,7 +134,7 @@ class _Attempt:
             self.step(f"reading {file.name}")
             extraction = self.extract_file(file, pages_left, ocr_left)
             pages_left -= extraction.page_count or 0
-            ocr_left -= sum(1 for note in extraction.notes if "OCR" in note)
+            ocr_left -= extraction.ocr_pages
             self.record_extraction(file, extraction)
             if extraction.unreadable is None:
                 documents.append(
@@ -164,6 +164,7 @@ class _Attempt:
                 file.content_type or "application/octet-stream",
                 max_pages=max(max_pages, 0),
                 max_ocr_pages=max(max_ocr_pages, 0),
+                progress=lambda step: self.step(f"reading {file.name} — {step}"),
             )
 
     def record_extraction(self, file: CaseFile, extraction: Extraction) -> None:

@@ -36,7 +36,8 @@ _MAGIC = [
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", OLE2),
     (b"{\\rtf", RTF),
 ]
-# Readers accept the header anywhere in the first 1024 bytes; real files start with a blank line.
+# Readers accept the header anywhere in the first 1024 bytes and real files may start with a blank
+# line; asking for it at a line start keeps a note that merely mentions "%PDF-" a text file.
 _PDF_HEADER = re.compile(rb"(?m)^[ \t\r\f\x00]*%PDF-")
 _OOXML_PARTS = [("word/document.xml", DOCX), ("xl/workbook.xml", XLSX), ("ppt/presentation.xml", PPTX)]
 # Typed memos also open with "To:/From:/Date:/Re:" lines, so a message must carry at least one header
@@ -63,10 +64,11 @@ def sniff(stream: IO[bytes], filename: str) -> str:
             return PDF
         if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
             return _zip_type(stream, head)
-        text = _as_text(head, truncated=len(head) == HEAD_BYTES)
+        truncated = len(head) == HEAD_BYTES
+        text = _as_text(head, truncated=truncated)
         if text is None:
             return BINARY
-        if _looks_like_email(text):
+        if _looks_like_email(text, truncated=truncated):
             return EML
         if _HTML_START.match(text):
             return HTML
@@ -116,8 +118,10 @@ def _as_text(head: bytes, *, truncated: bool) -> str | None:
     return text.lstrip("\ufeff") if controls <= len(text) * 0.02 else None
 
 
-def _looks_like_email(text: str) -> bool:
+def _looks_like_email(text: str, *, truncated: bool) -> bool:
     lines = text.splitlines()
+    if truncated:  # a long Received chain can fill the head and cut its last line short
+        lines = lines[:-1]
     if lines and lines[0].startswith("From "):  # mbox separator line
         lines = lines[1:]
     names: set[str] = set()

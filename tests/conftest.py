@@ -97,6 +97,15 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def tesseract() -> None:
+    """OCR tests need the tesseract binary (Debian package tesseract-ocr)."""
+    from app.extract import ocr_available
+
+    if not ocr_available():
+        missing_service("tesseract is not installed (apt-get install tesseract-ocr)")
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
     """A real Redis database of our own (number 15), emptied before and after."""
     import redis

@@ -1,6 +1,6 @@
 """Fixture documents built in code, so tests need no binary files in the repository.
 
-Every builder returns the file's bytes. Texts given to the PDF builders must be latin-1 (fpdf2's core
+Every builder returns the file's bytes. Texts for `make_pdf` must be latin-1 (fpdf2's core
 fonts have no other glyphs).
 """
 
@@ -17,8 +17,6 @@ import docx
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
-
-DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def make_pdf(pages: list[str]) -> bytes:

@@ -9,6 +9,7 @@ strategy) is left empty rather than guessed.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -154,7 +155,8 @@ def _analyse(file: str, pages: Sequence[tuple[int | None, str]], focus: str) -> 
     # Boilerplate repeated on every page of a text without page breaks (a confidentiality legend,
     # "Page 3 of 7") is not content.
     shapes = [re.sub(r"\d+", "#", s.text.lower()) for s in quotable]
-    quotable = [s for s, shape in zip(quotable, shapes, strict=True) if shapes.count(shape) < 3]
+    counts = Counter(shapes)
+    quotable = [s for s, shape in zip(quotable, shapes, strict=True) if counts[shape] < 3]
     return _Source(file, sentences, rank_sentences(quotable, focus), quotable)
 
 
@@ -216,8 +218,10 @@ def _best_sentence(source: _Source) -> Sentence | None:
 
 def _overview(details: _Source, documents: list[tuple[Document, _Source]]) -> str:
     parts: list[str] = []
-    if details.sentences:
-        parts.append(f"Request (case details): {_quote(details.sentences[0].text, 300)}")
+    # The first real sentence of the request, not a greeting ("Hi team,").
+    asked = next((s.text for s in details.sentences if len(s.text.split()) >= 5), None)
+    if asked or details.sentences:
+        parts.append(f"Request (case details): {_quote(asked or details.sentences[0].text, 300)}")
     quoted = 0
     for document, source in documents:
         best = _best_sentence(source)
@@ -232,12 +236,16 @@ def _overview(details: _Source, documents: list[tuple[Document, _Source]]) -> st
     if not documents:
         parts.append("No documents are attached.")
     elif quoted < len(documents) - len(unread):
-        parts.append(f"{len(documents)} documents are attached; each is listed below with its top sentence.")
+        parts.append(
+            f"{len(documents)} documents are attached; the document list quotes each one's top sentence."
+        )
     return " ".join(parts)
 
 
 def _matter_type(text: str) -> str:
-    scores = [(len(set(re.findall(cues, text, re.I))), kind) for kind, cues in _MATTER_TYPES]
+    scores = [
+        (len({cue.lower() for cue in re.findall(cues, text, re.I)}), kind) for kind, cues in _MATTER_TYPES
+    ]
     best = max(score for score, _ in scores)
     return next(kind for score, kind in scores if score == best) if best else ""
 

@@ -21,7 +21,7 @@ import pysbd
 
 @dataclass(frozen=True)
 class Sentence:
-    text: str  # whitespace collapsed, line-break hyphenation joined
+    text: str  # as in the source, but whitespace collapsed, line-break hyphens and markup removed
     page: int | None
     position: int  # order within its document
 
@@ -29,10 +29,17 @@ class Sentence:
 # --- cleanup and splitting ---------------------------------------------------------------------
 
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\n[ \t]*([a-z])")
+# "(a) ", "iv) ", "12. ", "3.1 ", bullets, "Article 5": lower-case letters only, so a wrapped
+# "Inc. (the ..." or "No. 20-1507" does not start a paragraph.
 _LIST_START = re.compile(
-    r"^\s*(?:\(?[a-z0-9]{1,3}[.)]\s|\d+(?:\.\d+)+\.?\s|[•·▪●◦\-–]\s|Article\s|Section\s)", re.I
+    r"^\s*(?:\(?[a-z0-9]{1,3}[.)]\s|\d+(?:\.\d+)+\.?\s|[•·▪●◦\-–]\s|(?:Article|ARTICLE|Section|SECTION)\s)"
 )
-_CLAUSE_NUMBER = re.compile(r"\s(?=\d{1,2}\.\d{1,2}\.?\s+[A-Z])")
+# A clause number inside run-together text ("... of the Services 1.2 This Agreement ..."), not a
+# number with its unit ("USD 1.5 Million", "within 2.5 Years").
+_CLAUSE_NUMBER = re.compile(
+    r"(?<=[a-z.;:)])\s(?=\d{1,2}\.\d{1,2}\.?\s+[A-Z])"
+    r"(?!\d{1,2}\.\d{1,2}\.?\s+(?:Million|Billion|Thousand|Percent|Per|Years?|Months?|Weeks?|Days?|Hours?)\b)"
+)
 _SENTENCE_END = re.compile(r"[.!?;:)\]\"”’]$")
 _MAY_SPLIT = re.compile(r"[.!?;:]['\"”’)\]]*\s|\s\(?[a-z0-9ivx]{1,4}\)\s")
 # Markup that text from Markdown or HTML sources may still carry; summaries are plain text.
@@ -184,28 +191,31 @@ def _terms(text: str) -> list[str]:
 
 
 def _tfidf(texts: Sequence[str], focus: str) -> tuple[np.ndarray, np.ndarray]:
-    """Row-normalised TF-IDF vectors for `texts`, and for `focus` in the same space."""
-    term_lists = [_terms(text) for text in texts]
-    document_frequency = Counter(term for terms in term_lists for term in set(terms))
-    # Terms in one sentence only link nothing; the most widespread rest carry the graph.
-    vocabulary = [term for term, df in document_frequency.most_common(_MAX_TERMS) if df >= 2]
-    index = {term: column for column, term in enumerate(vocabulary)}
-    idf = np.array(
-        [np.log((len(texts) + 1) / (document_frequency[term] + 1)) + 1 for term in vocabulary],
-        dtype=np.float32,
-    )
-    matrix = np.zeros((len(texts), len(vocabulary)), dtype=np.float32)
-    for row, terms in enumerate(term_lists):
-        for term, count in Counter(terms).items():
+    """Unit-length TF-IDF vectors for `texts`, and for `focus` in the same space.
+
+    Only terms that two sentences share (or a sentence and the focus) get a column: no other term
+    adds to a dot product. Every term still counts in a vector's length, so cosines are exact;
+    this keeps the matrix narrow for long documents."""
+    term_counts = [Counter(_terms(text)) for text in texts]
+    focus_counts = Counter(_terms(focus))
+    document_frequency = Counter(term for counts in term_counts for term in counts)
+
+    def weight(term: str, count: int) -> float:
+        return (1 + np.log(count)) * (np.log((len(texts) + 1) / (document_frequency[term] + 1)) + 1)
+
+    shared = [term for term, df in document_frequency.most_common() if df >= 2 or term in focus_counts]
+    index = {term: column for column, term in enumerate(shared[:_MAX_TERMS])}
+    matrix = np.zeros((len(texts), len(index)), dtype=np.float32)
+    for row, counts in enumerate(term_counts):
+        length = np.sqrt(sum(weight(term, count) ** 2 for term, count in counts.items()))
+        for term, count in counts.items():
             if term in index:
-                matrix[row, index[term]] = 1 + np.log(count)
-    matrix *= idf
-    focus_vector = np.zeros(len(vocabulary), dtype=np.float32)
-    for term, count in Counter(_terms(focus)).items():
+                matrix[row, index[term]] = weight(term, count) / length
+    focus_vector = np.zeros(len(index), dtype=np.float32)
+    for term, count in focus_counts.items():
         if term in index:
-            focus_vector[index[term]] = (1 + np.log(count)) * idf[index[term]]
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    matrix = np.divide(matrix, norms, out=np.zeros_like(matrix), where=norms > 0)
+            focus_vector[index[term]] = weight(term, count)
+    # The focus is unit length over the document's vocabulary only: its other words are no signal.
     focus_norm = np.linalg.norm(focus_vector)
     if focus_norm > 0:
         focus_vector /= focus_norm
@@ -279,6 +289,8 @@ def rank_sentences(sentences: list[Sentence], focus: str = "") -> Ranking:
     pagerank = _pagerank(vectors[graph] @ vectors[graph].T, teleport)
     scores[graph] = 1 + pagerank / pagerank.max()
     scores *= [0.6 if _LOW_VALUE.match(sentence.text) else 1.0 for sentence in sentences]
+    # A mild lead bias: the operative text comes before exhibits, forms and signature pages.
+    scores *= 1 - 0.25 * np.arange(len(sentences)) / len(sentences)
     return Ranking(sentences, scores, vectors)
 
 

@@ -44,7 +44,12 @@ class Stack:
             argv += ["--fork-function", "workers.sweeper:run"]
         with (self.log_dir / f"worker-{len(self.workers)}.log").open("wb") as log:
             worker = subprocess.Popen(
-                argv, cwd=PROJECT_ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                argv,
+                cwd=PROJECT_ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         self.workers.append(worker)
         return worker
@@ -86,10 +91,10 @@ class Stack:
         raise AssertionError(f"case {case_id} stuck at {case.status}/{case.step}; worker logs:\n{logs}")
 
 
-def build_stack(tmp_path: Path, postgres_url: str, redis_url: str, **overrides: Any) -> Stack:
+def build_stack(tmp_path: Path, database_url: str, redis_url: str, **overrides: Any) -> Stack:
     settings = make_settings(
         tmp_path,
-        DATABASE_URL=postgres_url,
+        DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         LEASE_SECONDS=3,
         SWEEP_INTERVAL_SECONDS=1,

@@ -16,9 +16,13 @@ from tests.integration.stack import Stack, build_stack
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[Stack]:
-    stack = build_stack(tmp_path, postgres_url, redis_url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) -> Iterator[Stack]:
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{tmp_path / 'docket.db'}"
+    else:
+        database_url = request.getfixturevalue("postgres_url")
+    stack = build_stack(tmp_path, database_url, redis_url)
     yield stack
     stack.close()
 

@@ -95,20 +95,16 @@ def test_scan_with_ocr_layer_uses_the_layer() -> None:
     assert "NON COMPETITION AGREEMENT" in result.pages[0].text
 
 
-@pytest.mark.skipif(
-    not ocr_available(), reason="tesseract binary not installed (apt-get install tesseract-ocr)"
-)
+@pytest.mark.usefixtures("tesseract")
 @pytest.mark.timeout(600)
 def test_image_only_pdf_is_read_by_ocr() -> None:
     result = _extract("scotus_tarrant_v_herrmann_2013_syllabus_scan.pdf")
     assert result.method == "ocr"
     assert result.notes == ["pages 1-2 read by OCR"]
-    assert "Tarrant" in _text("scotus_tarrant_v_herrmann_2013_syllabus_scan.pdf")
+    assert "Tarrant" in "\n".join(page.text for page in result.pages)
 
 
-@pytest.mark.skipif(
-    not ocr_available(), reason="tesseract binary not installed (apt-get install tesseract-ocr)"
-)
+@pytest.mark.usefixtures("tesseract")
 def test_scanned_jpeg_is_read_by_ocr() -> None:
     assert "GLAMIS GOLD" in _text("cuad_western_copper_glamis_noncompetition_2006_page1_scan.jpg")
 

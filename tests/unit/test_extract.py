@@ -6,13 +6,11 @@ import pytest
 from PIL import Image
 
 from app import sniff as mime
-from app.extract import OCR_UNAVAILABLE, Extraction, extract, ocr_available
+from app.extract import OCR_UNAVAILABLE, Extraction, extract
 from app.summarize import Page
 from tests import docs
 
-needs_tesseract = pytest.mark.skipif(
-    not ocr_available(), reason="tesseract binary not installed (apt-get install tesseract-ocr)"
-)
+needs_tesseract = pytest.mark.usefixtures("tesseract")
 
 
 def _extract(data: bytes, content_type: str, **limits: int) -> Extraction:
@@ -117,7 +115,9 @@ def test_scanned_pdf_is_read_by_ocr() -> None:
 @needs_tesseract
 def test_pdf_mixing_text_and_scanned_pages() -> None:
     pdf = docs.join_pdfs(docs.make_pdf(["Typed cover page"]), docs.make_scanned_pdf(["Scanned exhibit A"]))
-    result = _extract(pdf, mime.PDF)
+    steps: list[str] = []
+    result = extract(io.BytesIO(pdf), mime.PDF, progress=steps.append)
+    assert steps == ["page 1 of 2", "page 2 of 2", "OCR of page 2 of 2"]
     assert result.method == "text layer + ocr"
     assert result.pages[0] == Page(1, "Typed cover page")
     assert result.pages[1].number == 2

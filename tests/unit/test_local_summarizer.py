@@ -148,7 +148,7 @@ def test_obligations_next_steps_and_risks(summary: Summary) -> None:
     obligations = [fact.text for fact in summary.obligations]
     assert "The signed amendment must be returned to Acme by May 1, 2024." in obligations  # from the details
     assert any("no later than April 15, 2024" in text for text in obligations)
-    assert [(fact.text, fact.source) for fact in summary.next_steps][0][0] == (
+    assert summary.next_steps[0].text == (
         "Please summarize the termination rights and calendar the forecast deadline."
     )
     assert all(fact.source and fact.source.file == DETAILS_SOURCE for fact in summary.next_steps)
@@ -174,7 +174,7 @@ def test_one_line_per_document(summary: Summary) -> None:
 
 
 def test_everything_is_plain_text(summary: Summary) -> None:
-    dumped = summary.model_dump_json()
+    dumped = summary.model_dump_json().replace("[***]", "")
     assert "<" not in dumped and "**" not in dumped
 
 
@@ -195,7 +195,7 @@ def test_markdown_and_html_markup_is_not_quoted() -> None:
         in quoted
     )
     assert "[***]" in quoted
-    assert "<span" not in quoted and "**" not in quoted and "](" not in quoted
+    assert "<span" not in quoted and "**" not in quoted.replace("[***]", "") and "](" not in quoted
 
 
 def test_a_case_with_no_readable_text_still_summarizes() -> None:

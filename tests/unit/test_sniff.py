@@ -64,6 +64,14 @@ CASES: dict[str, tuple[Callable[[], bytes], str]] = {
         ),
         mime.EML,
     ),
+    "eml with headers longer than the head": (
+        lambda: (
+            b"Return-Path: <a@example.com>\n"
+            + b"Received: from relay.example.com by mx.example.com; Fri, 13 Jan 2023\n" * 200
+            + b"Subject: Notice\n\nBody\n"
+        ),
+        mime.EML,
+    ),
     "html doctype": (lambda: b"<!DOCTYPE html>\n<html><body><p>Hi</p></body></html>", mime.HTML),
     "html with bom and whitespace": (lambda: b"\xef\xbb\xbf\n  <HTML lang=en><p>Hi</p>", mime.HTML),
     "html after a comment": (lambda: b"<!-- saved page -->\n<head><title>x</title></head>", mime.HTML),
