@@ -62,9 +62,12 @@ def post_message(
                 channel=channel, text=text, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False
             )
         except SlackApiError as exc:
-            if exc.response.status_code == 429:
+            status = exc.response.status_code
+            if status == 429:
                 raise _RateLimited(_retry_after(exc.response.headers)) from None
-            code = exc.response.get("error") or f"HTTP {exc.response.status_code}"
+            if status >= 500:
+                raise PostFailed(f"Slack answered HTTP {status}") from None
+            code = exc.response.get("error") or f"HTTP {status}"
             raise PostFailed(f"Slack refused the message ({code})", code=code) from None
         except (SlackClientError, OSError) as exc:
             raise PostFailed(f"Slack could not be reached ({type(exc).__name__})") from None

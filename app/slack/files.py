@@ -86,7 +86,7 @@ def _download(config: Mapping[str, Any], url: str, out: IO[bytes]) -> None:
         except _Transient as exc:
             if attempt == ATTEMPTS:
                 raise FetchFailed(f"{exc} ({ATTEMPTS} tries)") from None
-            time.sleep(min(exc.retry_after or attempt, MAX_WAIT_SECONDS))
+            time.sleep(min(attempt if exc.retry_after is None else exc.retry_after, MAX_WAIT_SECONDS))
 
 
 def _download_once(config: Mapping[str, Any], url: str, out: IO[bytes], deadline: float) -> None:
