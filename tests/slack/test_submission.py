@@ -50,6 +50,15 @@ def events(case: Case, kind: str) -> list[str]:
         ),
         ({"due_date": due_in(365 * 11)}, ids.DUE_DATE_BLOCK, "10 years ahead"),
         ({"title": "t" * 201}, ids.TITLE_BLOCK, "under 200 characters"),
+        (
+            {
+                "files": [
+                    slack_file(f"F{n}", f"{n}.txt", f"http://127.0.0.1/files/{n}", 10) for n in range(11)
+                ]
+            },
+            ids.FILES_BLOCK,
+            "at most 10 files",
+        ),
     ],
 )
 def test_field_errors_come_back_into_the_modal_and_nothing_is_saved(
