@@ -5,16 +5,13 @@ and the rest of Docket works as before."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
 
 from app.security import csrf
-from app.slack import delivery, listeners
+from app.slack import delivery, listeners, pools
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +20,6 @@ NOT_CONFIGURED = (
     "Slack is not configured on this Docket: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
     "(see docs/SLACK.md). The web form and the API work without it.\n"
 )
-# Bolt's own default: listeners share a pool of this many threads.
-LISTENER_THREADS = 5
 
 bp = Blueprint("slack", __name__)
 
@@ -38,22 +33,6 @@ def events() -> Response:
     return handler.handle(request)
 
 
-class _AppContextExecutor(ThreadPoolExecutor):
-    """Bolt's listener pool, with a Flask app context (and so its own database session) per task:
-    Bolt runs listeners on these threads, outside the request that brought them."""
-
-    def __init__(self, app: Flask) -> None:
-        super().__init__(max_workers=LISTENER_THREADS, thread_name_prefix="slack-listener")
-        self._app = app
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        def in_app_context() -> Any:
-            with self._app.app_context():
-                return fn(*args, **kwargs)
-
-        return super().submit(in_app_context)
-
-
 def build_bolt_app(app: Flask) -> App:
     bolt = App(
         client=delivery.web_client(app.config),
@@ -61,7 +40,7 @@ def build_bolt_app(app: Flask) -> App:
         # auth.test is called on the first request instead of at start-up, so Docket starts while
         # Slack is unreachable.
         token_verification_enabled=False,
-        listener_executor=_AppContextExecutor(app),
+        listener_executor=pools.listener_pool(app),
     )
     listeners.register(bolt)
     return bolt
@@ -74,4 +53,5 @@ def init_app(app: Flask) -> None:
     if not (app.config["SLACK_BOT_TOKEN"] and app.config["SLACK_SIGNING_SECRET"]):
         log.info("Slack is off: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not both set")
         return
+    pools.start_posting_pool(app)
     app.extensions[EXTENSION] = SlackRequestHandler(build_bolt_app(app))

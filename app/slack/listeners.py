@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from app import cases
 from app.rules import InputErrors
-from app.slack import delivery, ids, notifier, views
+from app.slack import delivery, ids, notifier, pools, views
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def submit_case(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         return
     ack()
     if created.created:
-        notifier.post_link(created.case.id)
+        pools.in_background(notifier.post_link, created.case.id)
 
 
 def report_error(

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from app.slack import EXTENSION
+from app.slack.pools import POSTING
 from tests.conftest import make_settings
 from tests.slack.payloads import SIGNING_SECRET
 from tests.slackfake import TOKEN, SlackFake
@@ -62,7 +63,9 @@ def drain(app: Flask) -> Iterator[Callable[[], None]]:
     def wait() -> None:
         handler = app.extensions.get(EXTENSION)
         if handler is not None:
+            # Listeners first: they hand link posts to the posting pool.
             handler.app.listener_runner.listener_executor.shutdown(wait=True)
+            app.extensions[POSTING].shutdown(wait=True)
 
     yield wait
     wait()

@@ -268,3 +268,22 @@ def test_a_failed_link_post_never_fails_the_case_and_is_shown_in_its_timeline(
     assert failure.startswith("Could not post the case link in Slack")
     page = client.get(f"/case/{case.id}").get_data(as_text=True)
     assert "Could not post the case link in Slack" in page
+
+
+def test_a_slow_slack_does_not_hold_up_the_acks_of_other_submissions(
+    app: Flask, client: FlaskClient, fake: SlackFake, drain: Callable[[], None]
+) -> None:
+    # More submissions than Bolt has listener threads, each link post taking 2 s.
+    fake.script(
+        "/api/chat.postMessage", *[Reply(body={"ok": True, "channel": CHANNEL, "ts": "1.2"}, delay=2)] * 7
+    )
+    ack_times = []
+    for n in range(7):
+        started = time.monotonic()
+        body = submission(response_url=f"{fake.url}/response/{n}", due_date=due_in(7), view_id=f"V{n}")
+        assert post_signed(client, body).status_code == 200
+        ack_times.append(time.monotonic() - started)
+    drain()
+
+    assert max(ack_times) < 1.0, ack_times
+    assert len(all_cases(app)) == len(fake.calls("/api/chat.postMessage")) == 7
