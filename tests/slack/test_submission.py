@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -287,3 +288,29 @@ def test_a_slow_slack_does_not_hold_up_the_acks_of_other_submissions(
 
     assert max(ack_times) < 1.0, ack_times
     assert len(all_cases(app)) == len(fake.calls("/api/chat.postMessage")) == 7
+
+
+def test_the_same_submission_delivered_twice_at_once_makes_one_case_and_one_message(
+    app: Flask, fake: SlackFake, drain: Callable[[], None]
+) -> None:
+    body = submission(response_url=f"{fake.url}/response/1", due_date=due_in(7))
+    start = threading.Barrier(3)
+    statuses: list[int] = []
+
+    def deliver(headers: dict[str, str]) -> None:
+        client = app.test_client()
+        start.wait()
+        statuses.append(post_signed(client, body, headers=headers).status_code)
+
+    deliveries = [
+        threading.Thread(target=deliver, args=({"X-Slack-Retry-Num": str(n)} if n else {},)) for n in range(3)
+    ]
+    for thread in deliveries:
+        thread.start()
+    for thread in deliveries:
+        thread.join()
+    drain()
+
+    assert statuses == [200, 200, 200]
+    assert len(all_cases(app)) == 1
+    assert len(fake.calls("/api/chat.postMessage")) == 1
