@@ -29,6 +29,10 @@ def test_the_command_acks_at_once_and_opens_the_modal_prefilled_with_its_text(
     acked_after = time.monotonic() - started
     drain()
 
+    opened_after = fake.calls("/api/views.open")[0].at - started
+    print(
+        f"\ncommand → ack {acked_after * 1000:.0f} ms, command → views.open sent {opened_after * 1000:.0f} ms"
+    )
     assert response.status_code == 200
     assert response.get_data() == b""
     assert acked_after < 0.9, f"acked after {acked_after:.3f} s"
