@@ -35,6 +35,8 @@ def events() -> Response:
 
 def build_bolt_app(app: Flask) -> App:
     bolt = App(
+        # Our client carries the Web API URL and timeout. (Bolt also reads SLACK_BOT_TOKEN from the
+        # environment and logs that the client's token wins; with Docket's settings they are the same.)
         client=delivery.web_client(app.config),
         signing_secret=app.config["SLACK_SIGNING_SECRET"],
         # auth.test is called on the first request instead of at start-up, so Docket starts while
