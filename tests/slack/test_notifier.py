@@ -276,3 +276,18 @@ def test_a_processing_run_copies_the_slack_file_and_replies_in_the_thread_when_d
     assert "opened case" in link["text"]
     assert done["thread_ts"] == case.slack_message_ts
     assert "is ready" in done["text"]
+
+
+def test_a_retried_case_gets_a_notice_when_its_new_run_ends(ctx: Flask, fake: SlackFake) -> None:
+    case_id = slack_case()
+    notifier.post_link(case_id)
+    fail(case_id)
+    assert notifier.notify_done(case_id)
+
+    cases.retry_case(case_id)
+    complete(case_id)
+
+    assert notifier.notify_done(case_id)
+    _link, failed, ready = replies(fake)
+    assert "could not finish" in failed["text"]
+    assert "is ready" in ready["text"]
