@@ -13,7 +13,7 @@ from app import config, database, errors, security, storage
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app: settings → database → storage → security → errors → pages and API."""
+    """Build the app: settings → database → storage → security → errors → pages, API and Slack."""
     app = Flask(
         __name__,
         template_folder=str(config.PROJECT_ROOT / "templates"),
@@ -35,8 +35,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from app import api, web
+    from app import api, slack, web
 
     web.init_app(app)
     api.init_app(app)
+    slack.init_app(app)
     return app

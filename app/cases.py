@@ -490,6 +490,8 @@ def retry_case(case_id: str) -> Case:
             next_attempt_at=None,
             processed_at=None,
             summary=None,
+            # The retried run ends with a notice of its own.
+            done_notified_at=None,
         )
         .execution_options(synchronize_session=False)
     ).rowcount

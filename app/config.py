@@ -74,6 +74,8 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], str | None]] = {
     "SLACK_WEBHOOK_URL": (_optional, None),
     "SLACK_FILE_HOSTS": (_list, SLACK_FILE_HOSTS),
     "SLACK_FILE_ALLOW_HTTP": (_bool, "false"),
+    "SLACK_POST_ATTEMPTS": (int, "6"),
+    "SLACK_POST_BACKOFF_SECONDS": (int, "30"),
     # Queue, lease and sweeper timings.
     "MAX_ATTEMPTS": (int, "3"),
     "LEASE_SECONDS": (int, "60"),

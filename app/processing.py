@@ -19,6 +19,8 @@ from flask import Flask, current_app
 from app import cases
 from app.extract import Extraction, extract
 from app.models import Case, CaseFile, FileStatus, db
+from app.slack import files as slack_files
+from app.slack import notifier
 from app.storage import get_storage
 from app.summarize import CaseText, Document, SummaryError, TransientSummaryError, build_summarizer
 
@@ -84,6 +86,8 @@ def process_case(case_id: str) -> None:
         except Exception as exc:
             log.exception("case %s: attempt failed", case_id)
             attempt.fail(f"Unexpected error ({type(exc).__name__}).", retryable=True)
+    # Only once the case is final; the sweeper retries a notice that could not be sent.
+    notifier.notify_done(case_id)
 
 
 class _Attempt:
@@ -148,12 +152,8 @@ class _Attempt:
         return documents
 
     def fetch_pending(self, file: CaseFile) -> None:
-        # Files referenced in Slack are copied in by the Slack integration; without it they cannot be read.
-        cases.update_file(
-            file.id,
-            status=FileStatus.UNREADABLE,
-            status_reason="not fetched: Slack is not configured",
-        )
+        self.step(f"copying {file.name} from Slack")
+        slack_files.copy_file(file)
         db.session.refresh(file)
 
     def extract_file(self, file: CaseFile, max_pages: int, max_ocr_pages: int) -> Extraction:

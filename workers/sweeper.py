@@ -1,6 +1,7 @@
 """The periodic sweeper, run as a process beside the workers (`dramatiq --fork-function`).
 
-It re-sends cases nobody is working on (see `app.cases.sweep`); several may run at once.
+It re-sends cases nobody is working on (see `app.cases.sweep`) and Slack messages that could not be
+posted (see `app.slack.notifier.retry_pending`); several may run at once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import signal
 import threading
 
 from app import cases
+from app.slack import notifier
 from workers import app
 
 log = logging.getLogger(__name__)
@@ -25,10 +27,13 @@ def run() -> int:
         with app.app_context():
             try:
                 woken = cases.sweep()
+                sent = notifier.retry_pending()
             except Exception:
                 # The database or broker is down: try again next round.
                 log.exception("sweep failed")
                 continue
         if woken:
             log.info("sweeper re-sent %d case(s): %s", len(woken), ", ".join(woken))
+        if sent:
+            log.info("sweeper sent %d Slack message(s) for: %s", len(sent), ", ".join(sent))
     return 0
