@@ -48,8 +48,9 @@ def build_broker(config: dict[str, Any]) -> dramatiq.Broker:
     if url is None:
         url = embedded_redis_url(config["INSTANCE_DIR"])
         config["REDIS_URL"] = url
-    # Redis-py waits forever by default; a submit must not hang when Redis does.
-    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+    # Redis-py waits forever by default. A submit (a Slack one must be answered within 3 s) may
+    # spend at most about 3 s on a Redis that hangs before the case is saved without a message.
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
     return RedisBroker(client=client)
 
 

@@ -252,3 +252,34 @@ def test_a_long_document_completes() -> None:
     assert all(point.source and point.source.file == "long.pdf" for point in summary.key_points)
     # Spread over the document, not all from its first pages.
     assert len({point.source.page for point in summary.key_points if point.source}) >= 3
+
+
+def test_one_huge_line_of_text_completes() -> None:
+    """CUAD-style text runs whole contracts together on a few lines; pysbd is fed it in pieces."""
+    rng = random.Random(3)
+    words = [
+        "the",
+        "party",
+        "shall",
+        "pay",
+        "all",
+        "fees",
+        "within",
+        "thirty",
+        "days",
+        "of",
+        "invoice",
+        "and",
+        "may",
+        "terminate",
+        "on",
+        "notice",
+    ]
+    sentences = [" ".join(rng.choice(words) for _ in range(18)).capitalize() + "." for _ in range(3000)]
+    case = _case([Document("merged.txt", [Page(None, " ".join(sentences))])])
+    started = time.perf_counter()
+    summary = LocalSummarizer().summarize(case, lambda step: None).summary
+    print(
+        f"\nlocal summarizer, one line of {len(' '.join(sentences)):,} characters: {time.perf_counter() - started:.2f} s"
+    )
+    assert summary.key_points and all(point.text in sentences for point in summary.key_points)
