@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from app.models import db
+from app.storage import ObjectNotFound, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ MESSAGES = {
     405: "That method is not allowed here.",
     413: "The upload is too large.",
     500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
+    503: "File storage is not answering. Nothing you sent was half-saved; please try again in a minute.",
 }
 
 
@@ -52,7 +54,21 @@ def _server_error(exc: Exception) -> tuple[Response | str, int]:
     return error_response(500, "server_error", MESSAGES[500])
 
 
+def _object_not_found(exc: ObjectNotFound) -> tuple[Response | str, int]:
+    # The case knows the file but storage lost it (removed by hand, another bucket): a plain 404.
+    log.warning("stored object missing: %s", exc)
+    return error_response(404, "not_found", MESSAGES[404])
+
+
+def _storage_error(exc: StorageError) -> tuple[Response | str, int]:
+    db.session.rollback()
+    log.error("storage failed on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(503, "storage_unavailable", MESSAGES[503])
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(ObjectNotFound, _object_not_found)
+    app.register_error_handler(StorageError, _storage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
