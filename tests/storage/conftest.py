@@ -148,6 +148,19 @@ class Generated(io.RawIOBase):
         return count
 
 
+class BreaksMidway(io.BytesIO):
+    """An upload whose source fails partway through (a client that goes away, a disk error)."""
+
+    def __init__(self, data: bytes, fail_at: int) -> None:
+        super().__init__(data)
+        self._fail_at = fail_at
+
+    def read(self, size: int | None = -1) -> bytes:
+        if self.tell() >= self._fail_at:
+            raise ConnectionResetError("the upload stopped")
+        return super().read(size)
+
+
 def sha256_of(stream: IO[bytes]) -> str:
     digest = hashlib.sha256()
     while chunk := stream.read(MB):

@@ -17,7 +17,7 @@ from app.rules import Upload
 from app.storage import Storage
 from tests.conftest import due_in
 from tests.docs import make_pdf
-from tests.storage.conftest import MB, keys, post_case
+from tests.storage.conftest import MB, BreaksMidway, keys, post_case
 
 PDF = make_pdf(["Supply agreement between Acme Ltd and Beta GmbH.", "Delivery is due on 1 March 2030."])
 
@@ -32,19 +32,6 @@ def test_api_uploads_are_stored_under_generated_keys(
     with storage.open(case.files[0].storage_key) as stored:
         assert stored.read() == PDF
     assert case.files[0].name == "passwd.pdf"
-
-
-class BreaksMidway(io.BytesIO):
-    """An upload whose source fails partway through (a client that goes away, a disk error)."""
-
-    def __init__(self, data: bytes, fail_at: int) -> None:
-        super().__init__(data)
-        self._fail_at = fail_at
-
-    def read(self, size: int | None = -1) -> bytes:
-        if self.tell() >= self._fail_at:
-            raise ConnectionResetError("the upload stopped")
-        return super().read(size)
 
 
 def test_an_upload_failing_midway_leaves_no_case_and_no_objects(ctx: Flask, storage: Storage) -> None:
