@@ -19,7 +19,7 @@ MESSAGES = {
     405: "That method is not allowed here.",
     413: "The upload is too large.",
     500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
-    503: "File storage is not answering. Nothing you sent was half-saved; please try again in a minute.",
+    503: "File storage is unavailable right now. Nothing you sent was half-saved; please try again shortly.",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -32,6 +33,22 @@ def test_api_uploads_are_stored_under_generated_keys(
     with storage.open(case.files[0].storage_key) as stored:
         assert stored.read() == PDF
     assert case.files[0].name == "passwd.pdf"
+
+
+def test_web_form_uploads_are_stored_the_same_way(client: FlaskClient, storage: Storage) -> None:
+    form = {
+        "form_token": str(uuid.uuid4()),
+        "details": "Review the supply agreement.",
+        "due_date": due_in(9),
+        "files": [(io.BytesIO(PDF), "supply.pdf")],
+    }
+    response = client.post("/cases/new", data=form, content_type="multipart/form-data")
+    assert response.status_code == 303
+    case = cases.get_case(response.headers["Location"].rsplit("/", 1)[1])
+    [file] = case.files
+    assert keys(storage) == [f"cases/{case.id}/{file.id}"]
+    with storage.open(file.storage_key) as stored:
+        assert stored.read() == PDF
 
 
 def test_an_upload_failing_midway_leaves_no_case_and_no_objects(ctx: Flask, storage: Storage) -> None:

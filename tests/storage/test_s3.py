@@ -90,6 +90,6 @@ def test_an_upload_while_storage_is_down_is_a_503_and_saves_nothing(broken_app: 
     }
     response = client.post(path, data=data, content_type="multipart/form-data")
     assert response.status_code == 503
-    assert "File storage is not answering" in response.get_data(as_text=True)
+    assert "File storage is unavailable right now." in response.get_data(as_text=True)
     with broken_app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Case)) == 0
