@@ -19,8 +19,10 @@ MESSAGES = {
     405: "That method is not allowed here.",
     413: "The upload is too large.",
     500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
-    503: "File storage is unavailable right now. Nothing you sent was half-saved; please try again shortly.",
 }
+STORAGE_UNAVAILABLE = (
+    "File storage is unavailable right now. Nothing you sent was half-saved; please try again shortly."
+)
 
 
 def wants_json() -> bool:
@@ -63,7 +65,7 @@ def _object_not_found(exc: ObjectNotFound) -> tuple[Response | str, int]:
 def _storage_error(exc: StorageError) -> tuple[Response | str, int]:
     db.session.rollback()
     log.error("storage failed on %s %s", request.method, request.path, exc_info=exc)
-    return error_response(503, "storage_unavailable", MESSAGES[503])
+    return error_response(503, "storage_unavailable", STORAGE_UNAVAILABLE)
 
 
 def init_app(app: Flask) -> None:

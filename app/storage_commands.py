@@ -19,7 +19,10 @@ storage_cli = AppGroup("storage", help="Check file storage and remove leftovers.
 
 @storage_cli.command("check")
 def check_command() -> None:
-    """Write, read back and delete a probe object; exit with status 1 and the reason if that fails."""
+    """Write, read back and delete a probe object.
+
+    Exits with status 1 and the reason when any step fails.
+    """
     where = describe(current_app.config)
     try:
         get_storage().check()
