@@ -35,9 +35,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
     errors.init_app(app)
 
-    from app import api, slack, web
+    from app import api, health, slack, storage_commands, web
 
     web.init_app(app)
     api.init_app(app)
+    health.init_app(app)
     slack.init_app(app)
+    storage_commands.init_app(app)
     return app

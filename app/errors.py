@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from app.models import db
+from app.storage import ObjectNotFound, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,9 @@ MESSAGES = {
     413: "The upload is too large.",
     500: "Something went wrong on our side. Nothing you sent was half-saved; please try again.",
 }
+STORAGE_UNAVAILABLE = (
+    "File storage is unavailable right now. Nothing you sent was half-saved; please try again shortly."
+)
 
 
 def wants_json() -> bool:
@@ -54,7 +58,21 @@ def _server_error(exc: Exception) -> tuple[Response | str, int]:
     return error_response(500, "server_error", MESSAGES[500])
 
 
+def _object_not_found(exc: ObjectNotFound) -> tuple[Response | str, int]:
+    # The case knows the file but storage lost it (removed by hand, another bucket): a plain 404.
+    log.warning("stored object missing: %s", exc)
+    return error_response(404, "not_found", MESSAGES[404])
+
+
+def _storage_error(exc: StorageError) -> tuple[Response | str, int]:
+    db.session.rollback()
+    log.error("storage failed on %s %s", request.method, request.path, exc_info=exc)
+    return error_response(503, "storage_unavailable", STORAGE_UNAVAILABLE)
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(ObjectNotFound, _object_not_found)
+    app.register_error_handler(StorageError, _storage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

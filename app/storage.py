@@ -9,6 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -21,6 +24,13 @@ class StorageError(Exception):
 
 class ObjectNotFound(StorageError, FileNotFoundError):
     """No object under that key."""
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    modified: datetime  # aware, UTC
 
 
 class Storage(Protocol):
@@ -36,14 +46,22 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
 
     def download_url(self, key: str, filename: str, content_type: str | None) -> str | None:
-        """A short-lived URL the browser can fetch directly, or None to serve through the app."""
+        """A short-lived URL the browser can fetch directly, or None to serve through the app.
+
+        Raises ObjectNotFound where the backend can tell, so the user gets our not-found page."""
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        """Every object whose key starts with `prefix` (for cleanup; order unspecified)."""
 
     def check(self) -> None:
         """Raise StorageError unless the store is reachable and writable."""
 
 
+CASES_PREFIX = "cases/"
+
+
 def case_file_key(case_id: str, file_id: str) -> str:
-    return f"cases/{case_id}/{file_id}"
+    return f"{CASES_PREFIX}{case_id}/{file_id}"
 
 
 class LocalStorage:
@@ -85,6 +103,14 @@ class LocalStorage:
 
     def download_url(self, key: str, filename: str, content_type: str | None) -> str | None:
         return None
+
+    def list_objects(self, prefix: str) -> Iterator[StoredObject]:
+        # Walk only the folder the prefix names (e.g. `cases/` or `cases/<id>/`), not the whole root.
+        for path in (self.root / prefix.rpartition("/")[0]).rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and path.is_file():
+                stat = path.stat()
+                yield StoredObject(key, stat.st_size, datetime.fromtimestamp(stat.st_mtime, UTC))
 
     def check(self) -> None:
         try:
