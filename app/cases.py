@@ -127,8 +127,7 @@ def create_case(
     try:
         hashes = []
         for position, upload in enumerate(case_input.uploads):
-            row = _store_upload(case.id, position, upload)
-            stored.append(row.storage_key)
+            row = _store_upload(case.id, position, upload, stored)
             hashes.append(row.sha256 or "")
             case.files.append(row)
         for position, ref in enumerate(case_input.slack_files, start=len(case.files)):
@@ -234,8 +233,10 @@ def store_stream(case_id: str, file_id: str, name: str, stream: IO[bytes]) -> tu
     return key, content_type, reader.size, reader.sha256.hexdigest()
 
 
-def _store_upload(case_id: str, position: int, upload: Upload) -> CaseFile:
+def _store_upload(case_id: str, position: int, upload: Upload, stored: list[str]) -> CaseFile:
     file_id = new_id()
+    # Noted before the upload starts: an upload that fails after the store kept the object is cleaned too.
+    stored.append(case_file_key(case_id, file_id))
     key, content_type, size, sha256 = store_stream(case_id, file_id, upload.name, upload.stream)
     return CaseFile(
         id=file_id,

@@ -21,7 +21,7 @@ from app.extract import Extraction, extract
 from app.models import Case, CaseFile, FileStatus, db
 from app.slack import files as slack_files
 from app.slack import notifier
-from app.storage import get_storage
+from app.storage import ObjectNotFound, get_storage
 from app.summarize import CaseText, Document, SummaryError, TransientSummaryError, build_summarizer
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,11 @@ class _Attempt:
 
     def extract_file(self, file: CaseFile, max_pages: int, max_ocr_pages: int) -> Extraction:
         # Extraction is CPU work: a few at a time per process, however many threads wait on AI calls.
-        with _extraction_slots(), get_storage().open(file.storage_key) as source, _seekable(source) as stream:
+        try:
+            source = get_storage().open(file.storage_key)
+        except ObjectNotFound:
+            return Extraction(unreadable="the stored file is missing")
+        with _extraction_slots(), source, _seekable(source) as stream:
             return extract(
                 stream,
                 file.content_type or "application/octet-stream",

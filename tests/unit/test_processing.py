@@ -163,3 +163,15 @@ def test_the_lease_is_renewed_while_the_summarizer_waits(
     processing.process_case(case_id)
     assert observed == [True, None]
     assert reload(case_id).status == CaseStatus.COMPLETED
+
+
+def test_a_stored_file_gone_missing_is_unreadable_and_the_case_goes_on(ctx: Flask, summarizer: Recorder) -> None:
+    from app.storage import get_storage
+
+    case_id = new_case(("gone.txt", b"text that will vanish"), ("kept.txt", b"text that stays"))
+    get_storage().delete(reload(case_id).files[0].storage_key)
+    processing.process_case(case_id)
+    case = reload(case_id)
+    assert case.status == CaseStatus.COMPLETED
+    assert (case.files[0].status, case.files[0].status_reason) == ("unreadable", "the stored file is missing")
+    assert case.files[1].status == "extracted"
