@@ -165,7 +165,9 @@ def test_the_lease_is_renewed_while_the_summarizer_waits(
     assert reload(case_id).status == CaseStatus.COMPLETED
 
 
-def test_a_stored_file_gone_missing_is_unreadable_and_the_case_goes_on(ctx: Flask, summarizer: Recorder) -> None:
+def test_a_stored_file_gone_missing_is_unreadable_and_the_case_goes_on(
+    ctx: Flask, summarizer: Recorder
+) -> None:
     from app.storage import get_storage
 
     case_id = new_case(("gone.txt", b"text that will vanish"), ("kept.txt", b"text that stays"))
