@@ -63,7 +63,7 @@ def sniff(stream: IO[bytes], filename: str) -> str:
         if _PDF_HEADER.search(head[:1024]):
             return PDF
         if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-            return _zip_type(stream, head)
+            return _zip_type(stream, head, filename)
         truncated = len(head) == HEAD_BYTES
         text = _as_text(head, truncated=truncated)
         if text is None:
@@ -79,7 +79,7 @@ def sniff(stream: IO[bytes], filename: str) -> str:
         stream.seek(0)
 
 
-def _zip_type(stream: IO[bytes], head: bytes) -> str:
+def _zip_type(stream: IO[bytes], head: bytes, filename: str) -> str:
     stream.seek(0)
     try:
         with zipfile.ZipFile(stream) as archive:
@@ -97,6 +97,10 @@ def _zip_type(stream: IO[bytes], head: bytes) -> str:
         for part, mime in _OOXML_PARTS:
             if part.split("/")[0].encode() + b"/" in head:
                 return mime
+        # Cut off before any part was named: the content says "damaged ZIP", and only then is the
+        # name allowed to say which kind, so the file is reported as a corrupt DOCX, not a mystery.
+        if filename.lower().endswith(".docx"):
+            return DOCX
     return ZIP
 
 
