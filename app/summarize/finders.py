@@ -4,8 +4,8 @@ Used twice: by the local summarizer to list facts, and by the OpenAI provider to
 date, amount or party the model cites really occurs in its source text (hence the normalisers and
 the `text_mentions_*` checks, which compare normalised values, not spellings).
 
-Numeric dates are read month-first (US style, 3/4/2024 = 4 March... no: = March 4) unless the first
-number cannot be a month (25/12/2024 = 25 December). Two-digit years 00-69 are 20xx, 70-99 are 19xx.
+Numeric dates are read month-first (US style: 3/4/2024 is March 4) unless the first number cannot
+be a month (25/12/2024 is December 25). Two-digit years 00-69 are 20xx, 70-99 are 19xx.
 """
 
 from __future__ import annotations
@@ -43,14 +43,15 @@ _FULL_DATE_PATTERNS = [
 ]
 # Dates without a year ("by 1/18", "on January 19 at 2:00 pm") are only taken with a preposition
 # before or a time after them: a bare "1/19" is as likely a fraction or a ratio.
-_TIME = r"\s+at\s+\d{1,2}(?::\d{2})?\s*(?:[ap]\.?m\.?)"
+_TIME = r"\s+at\s+\d{1,2}(?::\d{2})?\s*(?i:[ap]\.?m\b)"
 _YEARLESS = (
     rf"(?:(?P<mon>(?:{_MONTH.title()}|{_MONTH.upper()}))\.?\s+(?P<day>\d{{1,2}}){_ORD}"
     r"|(?P<mnum>\d{1,2})/(?P<day2>\d{1,2}))(?![\d/]|,?\s*\d{4})"
 )
+# Case-sensitive on purpose: "May 3" is a date, "may 3" is more likely a verb.
 _YEARLESS_PATTERNS = [
-    re.compile(rf"\b(?:on|by|for|before|until|through)\s+(?P<date>{_YEARLESS})", re.I),
-    re.compile(rf"(?<![\w/])(?P<date>{_YEARLESS})(?={_TIME})", re.I),
+    re.compile(rf"\b(?i:on|by|for|before|until|through)\s+(?P<date>{_YEARLESS})"),
+    re.compile(rf"(?<![\w/])(?P<date>{_YEARLESS})(?={_TIME})"),
 ]
 
 
@@ -105,9 +106,7 @@ def find_dates(text: str) -> list[DateMatch]:
             if month_day is None or not _valid(year, *month_day):
                 continue
             month, day = month_day
-            found.append(
-                DateMatch(match[0], f"{year:04d}-{month:02d}-{day:02d}", month, day, *match.span())
-            )
+            found.append(DateMatch(match[0], f"{year:04d}-{month:02d}-{day:02d}", month, day, *match.span()))
             taken.append(match.span())
     for pattern in _YEARLESS_PATTERNS:
         for match in pattern.finditer(text):
@@ -155,7 +154,9 @@ _CURRENCY_WORDS = {
 _SCALES = {"thousand": 1000, "k": 1000, "million": 10**6, "m": 10**6, "mn": 10**6, "billion": 10**9,
            "bn": 10**9, "b": 10**9}  # fmt: skip
 
-_PREFIX = r"(?P<cur>U\.S\.\s?\$|US\s?\$|C\$|A\$|\$|€|£|¥|(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|CNY|ZAR|INR|SEK|NOK|DKK)\b)"
+_PREFIX = (
+    r"(?P<cur>U\.S\.\s?\$|US\s?\$|C\$|A\$|\$|€|£|¥|(?:USD|EUR|GBP|CHF|CAD|AUD|JPY|CNY|ZAR|INR|SEK|NOK|DKK)\b)"
+)
 _NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _SCALE = r"(?:\s*(?P<scale>thousand|million|billion)\b|(?P<abbr>mn|bn|m|k|b)\b)?"
 _SUFFIX = (
@@ -164,8 +165,8 @@ _SUFFIX = (
     r"[Pp]ounds\s+[Ss]terling\b|Swiss\s+[Ff]rancs\b|[Rr]and\b)"
 )
 _AMOUNT_PATTERNS = [
-    re.compile(rf"(?<![\w$€£¥.]){_PREFIX}\s?{_NUMBER}(?![\d,]\d){_SCALE}"),
-    re.compile(rf"(?<![\w$€£¥.,]){_NUMBER}{_SCALE}{_SUFFIX}"),
+    re.compile(rf"(?<![\w$€£¥.]){_PREFIX}\s?{_NUMBER}(?![\d,]\d){_SCALE}", re.I),
+    re.compile(rf"(?<![\w$€£¥.,]){_NUMBER}{_SCALE}{_SUFFIX}", re.I),
 ]
 _BARE_AMOUNT = re.compile(rf"{_NUMBER}{_SCALE}", re.I)
 
@@ -234,25 +235,24 @@ def text_mentions_amount(text: str, amount: str) -> bool:
 
 # --- parties ---------------------------------------------------------------------------------
 
-_SUFFIX_WORDS = {
-    "incorporated": "inc", "corporation": "corp", "company": "co", "limited": "ltd",
-    "l.l.c.": "llc", "l.p.": "lp", "l.l.p.": "llp", "p.l.c.": "plc",
-}  # fmt: skip
+_SUFFIX_WORDS = {"incorporated": "inc", "corporation": "corp", "company": "co", "limited": "ltd"}
 _CORP_SUFFIX = (
     r"(?:Inc|INC|Incorporated|Corp|CORP|Corporation|CORPORATION|Co|CO|Company|COMPANY|Ltd|LTD|Limited|"
     r"LIMITED|LLC|L\.L\.C|LLP|L\.L\.P|LP|L\.P|plc|PLC|P\.L\.C|AG|SE|SA|S\.A|N\.V|B\.V|S\.p\.A|"
     r"GmbH(?:\s*&\s*Co\.?\s*KG)?|KG|Pty(?:\s+Ltd)?)\.?"
 )
 _GAP = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # a space or one line break, never a blank line
-_CAP_WORD = rf"(?!{_CORP_SUFFIX}(?![\w&]))(?:[A-Z][\w'’.\-]*|\(Pty\))"
+# A capitalised word that is not a company suffix (those end a name) nor "AND" (which may join two).
+_CAP_WORD = rf"(?!(?:{_CORP_SUFFIX}|AND)(?![\w&]))(?:[A-Z][\w'’.\-]*|\(Pty\))"
+_NAME_START = r"(?<![\w\-/:.&])"
 _LINK_WORD = r"(?:of|the|for|de|du|la|von|van|y|&)"
 _NAME_CORE = rf"{_CAP_WORD}(?:{_GAP}(?:{_LINK_WORD}{_GAP})*{_CAP_WORD})*"
-_NAME_CORE_WITH_AND = (
-    rf"{_CAP_WORD}(?:{_GAP}(?:(?:{_LINK_WORD}|and|AND){_GAP})*{_CAP_WORD})*"
-)
+_NAME_CORE_WITH_AND = rf"{_CAP_WORD}(?:{_GAP}(?:(?:{_LINK_WORD}|and|AND){_GAP})*{_CAP_WORD})*"
 _WITH_SUFFIX = rf",?{_GAP}{_CORP_SUFFIX}(?![\w&])"
-_ENTITY = re.compile(rf"(?P<name>{_NAME_CORE}(?:{_WITH_SUFFIX})*)")
-_ENTITY_WITH_AND = re.compile(rf"(?P<name>{_NAME_CORE_WITH_AND}(?:{_WITH_SUFFIX})*)")
+_NAME = rf"{_NAME_START}{_NAME_CORE}(?:{_WITH_SUFFIX})*"
+_NAME_WITH_AND = rf"{_NAME_START}{_NAME_CORE_WITH_AND}(?:{_WITH_SUFFIX})*"
+_ENTITY = re.compile(rf"(?P<name>{_NAME})")
+_ENTITY_WITH_AND = re.compile(rf"(?P<name>{_NAME_WITH_AND})")
 _ENDS_WITH_SUFFIX = re.compile(rf"{_WITH_SUFFIX}$")
 _DEFINED_TERM = re.compile(
     r"""\A[\s,]*\(\s*(?:the\s+|hereinafter\s+(?:referred\s+to\s+as\s+|called\s+)?)?["“']"""
@@ -266,7 +266,11 @@ _INCORPORATED_AS = re.compile(
     r"\A,\s*an?\s+(?:[A-Z][\w.]*\s+){0,3}(?:corporation|company|limited\s+liability\s+company|partnership|"
     r"limited\s+partnership|public\s+limited\s+company)\b"
 )
-_RECITALS = re.compile(r"\b(?:WHEREAS|Whereas|RECITALS?|Recitals|Preamble|PREAMBLE|NOW,?\s+THEREFORE|BACKGROUND)\b")
+# Where a preamble ends: recitals, or the first numbered clause.
+_PREAMBLE_END = re.compile(
+    r"\b(?:WHEREAS|Whereas|RECITALS?|Recitals|Preamble|PREAMBLE|NOW,?\s+THEREFORE|BACKGROUND)\b"
+    r"|(?:\.\s+|\n\s*)(?:\d+(?:\.\d+)*\.?|Article|ARTICLE|Section|SECTION)\s+[A-Z]"
+)
 _BETWEEN = re.compile(r"\b(?:by\s+and\s+)?between\b\s*:?\s*", re.I)
 _SEPARATOR = re.compile(r"(?:^|(?<=[\s,;)]))(?:and|AND)\s*:?\s+")
 
@@ -281,13 +285,12 @@ _ROLE_LINE = re.compile(
     re.I,
 )
 _VERSUS_LINE = re.compile(r"^\s*(?:v|vs|versus)\.?\s*$", re.I)
+# Role words in any case, the name itself capitalised.
 _ROLE_PREFIXED = re.compile(
-    rf"\b(?P<role>{_ROLE_WORD})(?:[-–]\s?{_ROLE_WORD})?\s+(?P<name>{_NAME_CORE}(?:{_WITH_SUFFIX})*)",
-    re.I,
+    rf"\b(?P<role>(?i:{_ROLE_WORD}))(?:[-–]\s?(?i:{_ROLE_WORD}))?[ \t]+(?P<name>{_NAME})"
 )
 _INLINE_CAPTION = re.compile(
-    rf"(?P<a>{_NAME_CORE_WITH_AND}(?:{_WITH_SUFFIX})*)(?:,?\s+et\s+al\.?)?,?\s+vs?\.\s+"
-    rf"(?P<b>{_NAME_CORE_WITH_AND}(?:{_WITH_SUFFIX})*)"
+    rf"(?P<a>{_NAME_WITH_AND})(?:,?\s+et\s+al\.?)?,?\s+vs?\.\s+(?P<b>{_NAME_WITH_AND})"
 )
 _ET_AL = re.compile(r",?\s+et\s+al\.?,?\s*$", re.I)
 _CAPACITY = re.compile(
@@ -315,6 +318,10 @@ class PartyMatch:
 
 def _clean_name(raw: str) -> str:
     name = _ET_AL.sub("", re.sub(r"\s+", " ", raw)).strip(" ,;")
+    last = name.rsplit(" ", 1)[-1]
+    # A sentence's full stop is not part of the name; "Inc." and "T." keep theirs.
+    if name.endswith(".") and len(last) > 5 and not re.fullmatch(_CORP_SUFFIX, last):
+        name = name[:-1]
     return name
 
 
@@ -333,73 +340,78 @@ def _role_from_line(line: str) -> str:
 
 
 def _defined_role(term: str) -> str:
-    term = term.strip()
-    return f'defined as "{term}"'
+    return f'defined as "{term.strip()}"'
 
 
 def _preamble_parties(text: str) -> list[PartyMatch]:
-    """Parties in a contract preamble: "between A ("A") and B, a Delaware corporation"."""
-    between = _BETWEEN.search(text[:6000])
-    if not between:
-        return []
-    region_start = between.end()
-    region = text[region_start : region_start + 2500]
-    recitals = _RECITALS.search(region)
-    if recitals:
-        region = region[: recitals.start()]
+    """Parties in a contract preamble: "between A ("A") and B, a Delaware corporation".
+
+    A cover page often says "between A and B" too, without the detail that makes a name certain,
+    so every "between" near the start is read and the one naming the most parties wins."""
+    best: list[PartyMatch] = []
+    for between in _BETWEEN.finditer(text):
+        region = text[between.end() : between.end() + 2500]
+        ends = [m.start() for m in (_PREAMBLE_END.search(region), _BETWEEN.search(region)) if m]
+        parties = _parties_in_preamble(region[: min(ends, default=len(region))], between.end())
+        if len(parties) > len(best):
+            best = parties
+    return best
+
+
+def _parties_in_preamble(region: str, offset: int) -> list[PartyMatch]:
     starts = [0] + [m.end() for m in _SEPARATOR.finditer(region)]
     spans: list[tuple[int, int, str]] = []
     for pos in starts:
         if any(a <= pos < b for a, b, _ in spans):
             continue
-        accepted = None
         for pattern, needs_term in ((_ENTITY, False), (_ENTITY_WITH_AND, True)):
             match = pattern.match(region, pos)
-            if not match:
+            if not match or not _plausible_name(match["name"]):
                 continue
             after = region[match.end() :]
             has_term = bool(_DEFINED_TERM.match(after)) or after.lstrip(" ,\n").startswith(("—", "–"))
-            strong = bool(_ENDS_WITH_SUFFIX.search(match["name"])) or bool(_INCORPORATED_AS.match(after))
+            strong = bool(_ENDS_WITH_SUFFIX.search(match["name"]) or _INCORPORATED_AS.match(after))
             if has_term or (strong and not needs_term):
-                accepted = match
+                spans.append((match.start(), match.end(), _clean_name(match["name"])))
                 break
-        if accepted and _plausible_name(accepted["name"]):
-            spans.append((accepted.start(), accepted.end(), _clean_name(accepted["name"])))
     parties: list[PartyMatch] = []
     for index, (start, end, name) in enumerate(spans):
-        stop = spans[index + 1][0] if index + 1 < len(spans) else len(region)
-        segment = region[end:stop]
-        term = _DEFINED_TERM.match(segment) or _HEREINAFTER.search(segment)
-        if term is None:
-            term = re.search(r"""\(\s*(?:the\s+)?["“](?P<term>[^"”()]{1,40})["”]""", segment)
-        role = _defined_role(term["term"]) if term else ""
-        parties.append(PartyMatch(name, role, region_start + start))
+        segment = region[end : spans[index + 1][0] if index + 1 < len(spans) else len(region)]
+        term = (
+            _DEFINED_TERM.match(segment)
+            or _HEREINAFTER.search(segment)
+            or re.search(r"""\(\s*(?:the\s+)?["“](?P<term>[^"”()]{1,40})["”]""", segment)
+        )
+        parties.append(PartyMatch(name, _defined_role(term["term"]) if term else "", offset + start))
     return parties
 
 
-def _caption_side(lines: list[str]) -> tuple[str, str]:
-    """(name, role) from the lines on one side of a "v." caption line, nearest line first."""
+_CAPTION_STOP = re.compile(
+    r"^(?:No\.|Nos\.|Case\b|Docket|\(No\.|IN THE|In the|UNITED STATES|United States|For the|FOR THE|"
+    r"Filed|FILED|Argued|Decided|Submitted|Before|BEFORE|Appeal|APPEAL|On\s|\[|\d)"
+)
+
+
+def _caption_side(lines: list[str]) -> tuple[list[str], str]:
+    """(name lines, role) from the lines on one side of a "v." line, nearest line first."""
     role = ""
-    name_lines: list[str] = []
+    names: list[str] = []
+    name_ended = False
     for line in lines:
         stripped = line.strip()
         if not stripped:
-            if name_lines:
-                break
+            name_ended = name_ended or bool(names)
             continue
         if _ROLE_LINE.match(stripped):
-            if name_lines and role:
+            if role:
                 break
-            role = role or _role_from_line(stripped)
-            if name_lines:
-                break
+            role = _role_from_line(stripped)
+            name_ended = name_ended or bool(names)
             continue
-        if re.match(r"^(?:No\.|Nos\.|Case|Docket|\(No\.|IN THE|UNITED STATES)", stripped, re.I):
+        if name_ended or _CAPTION_STOP.match(stripped) or find_dates(stripped) or len(names) == 4:
             break
-        name_lines.append(stripped)
-        if len(name_lines) >= 4:
-            break
-    return " ".join(name_lines), role
+        names.append(stripped)
+    return names, role
 
 
 def _split_caption_names(block: str) -> list[str]:
@@ -410,43 +422,20 @@ def _split_caption_names(block: str) -> list[str]:
 
 def _caption_parties(text: str) -> list[PartyMatch]:
     """Parties of a court caption laid out on lines, with "v." alone on its line."""
-    lines = text[:8000].splitlines()
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line) + 1)
+    lines = text.splitlines(keepends=True)
+    offset = 0
     for index, line in enumerate(lines):
-        if not _VERSUS_LINE.match(line):
-            continue
-        above_block, above_role = _caption_side(list(reversed(lines[max(0, index - 8) : index])))
-        below_lines = lines[index + 1 : index + 12]
-        below_block, below_role = _caption_side(below_lines)
-        parties: list[PartyMatch] = []
-        above_lines = [ln.strip() for ln in reversed(lines[max(0, index - 8) : index]) if ln.strip()]
-        # The nearest lines above are read bottom-up: restore reading order for the name.
-        above_names = _split_caption_names(_reading_order(above_block, above_lines))
-        for name in above_names:
-            parties.append(PartyMatch(name, above_role, offsets[index]))
-        for name in _split_caption_names(below_block):
-            parties.append(PartyMatch(name, below_role, offsets[index]))
-        if above_names and parties[len(above_names) :]:
-            return parties
+        if _VERSUS_LINE.match(line):
+            above, above_role = _caption_side(lines[max(0, index - 10) : index][::-1])
+            below, below_role = _caption_side(lines[index + 1 : index + 14])
+            firsts = _split_caption_names(" ".join(above[::-1]))
+            seconds = _split_caption_names(" ".join(below))
+            if firsts and seconds:
+                return [PartyMatch(name, above_role, offset) for name in firsts] + [
+                    PartyMatch(name, below_role, offset) for name in seconds
+                ]
+        offset += len(line)
     return []
-
-
-def _reading_order(block: str, lines_bottom_up: list[str]) -> str:
-    """`_caption_side` collected lines nearest-first; above the "v." that is bottom-up."""
-    used = block.split(" ") if block else []
-    if not used:
-        return ""
-    collected: list[str] = []
-    remaining = block
-    for line in lines_bottom_up:
-        if remaining.startswith(line):
-            collected.append(line)
-            remaining = remaining[len(line) :].lstrip()
-        if not remaining:
-            break
-    return " ".join(reversed(collected))
 
 
 def _role_prefixed_parties(text: str) -> list[PartyMatch]:
@@ -466,11 +455,13 @@ def _defined_term_parties(text: str) -> list[PartyMatch]:
     """'Acme Corp. ("Company")' where the defined term is a party role such as Company or Supplier."""
     parties = []
     for match in re.finditer(
-        rf"(?P<name>{_NAME_CORE}(?:{_WITH_SUFFIX})*)\s*\(\s*(?:the\s+)?[\"“](?P<term>[A-Za-z ]{{2,30}})[\"”]",
+        rf"(?P<name>{_NAME})\s*\(\s*(?:the\s+)?[\"“](?P<term>[A-Za-z ]{{2,30}})[\"”]",
         text,
     ):
         if match["term"].strip().lower() in _PARTY_ROLE_TERMS and _plausible_name(match["name"]):
-            parties.append(PartyMatch(_clean_name(match["name"]), _defined_role(match["term"]), match.start()))
+            parties.append(
+                PartyMatch(_clean_name(match["name"]), _defined_role(match["term"]), match.start())
+            )
     return parties
 
 
@@ -495,7 +486,8 @@ def find_parties(text: str, *, head_chars: int = 6000) -> list[PartyMatch]:
     """Parties named where documents name them: the contract preamble, the court caption, role
     words ("Plaintiff X") and party defined terms near the start. Precise over complete: names
     mentioned elsewhere (cited cases, third parties) are not parties of this matter."""
-    head = text[:head_chars]
+    # Join words hyphenated across line breaks first ("Interna-\ntional").
+    head = re.sub(r"(\w)-[ \t]*\n[ \t]*([a-z])", r"\1\2", text[:head_chars])
     found = _preamble_parties(head) + _caption_parties(head)
     if not found:
         found = _inline_caption_parties(head)
@@ -506,7 +498,7 @@ def find_parties(text: str, *, head_chars: int = 6000) -> list[PartyMatch]:
 def party_key(name: str) -> str:
     """Comparable form of a party name: case, punctuation, "&"/"and" and suffix spellings ignored."""
     text = _squash(name.replace("&", " and "))
-    words = [_SUFFIX_WORDS.get(word, word) for word in text.replace(".", " ").split()]
+    words = [_SUFFIX_WORDS.get(word, word) for word in text.replace(".", "").split()]
     if words and words[0] == "the":
         words = words[1:]
     if words[-2:] == ["et", "al"]:
@@ -550,7 +542,7 @@ def text_mentions_party(text: str, name: str) -> bool:
 
 _NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|fourteen|fifteen|twenty|thirty|forty-five|sixty|ninety|\d+)"
 DEADLINE_CUE = re.compile(
-    r"\b(?:due\b|deadline|no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|prior\s+to|"
+    r"\b(?:due\b|deadline|no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|"
     rf"within\s+{_NUMBER_WORDS}(?:\s*\(\d+\))?\s+(?:business\s+|calendar\s+|working\s+)?(?:days?|weeks?|months?)|"
     r"hearing|expir\w*|terminat\w*\s+notice|notice\s+of\s+terminat\w*|"
     r"(?:must|shall|will)\b[^.;]{0,80}?\bby\s+(?:\d|the\s+\w+\s+day|" + _MONTH + r")|"
