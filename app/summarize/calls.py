@@ -99,6 +99,8 @@ class Caller:
             try:
                 return self._attempt(user)
             except _Retry as exc:
+                if self._cancel.is_set():  # the case failed elsewhere and closed the connections
+                    raise Cancelled from exc
                 log.warning("AI call %s of %s failed: %s", attempt, attempts, exc.reason)
                 failure = exc
         assert failure is not None
