@@ -21,7 +21,7 @@ from typing import Any
 @dataclass(frozen=True)
 class Reply:
     status: int = 200
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] | str | None = None  # a str goes out as it is, as an HTML page
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (a slow or hung server)
 
@@ -165,9 +165,10 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(reply)
 
         def _send(self, reply: Reply) -> None:
-            data = json.dumps(reply.body or {}).encode()
+            html = isinstance(reply.body, str)
+            data = (reply.body if html else json.dumps(reply.body or {})).encode()
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "text/html" if html else "application/json")
             self.send_header("Content-Length", str(len(data)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)

@@ -121,6 +121,11 @@ class Caller:
 
     def _attempt(self, user: str) -> Summary:
         completion = self._create(user)
+        if not isinstance(completion, ChatCompletion):  # the SDK hands over a body that is not JSON as is
+            raise SummaryError(
+                f"The server at {self._client.base_url} did not answer like an OpenAI-compatible API: "
+                "check OPENAI_BASE_URL."
+            )
         self._count(completion)
         try:
             return _read(completion)

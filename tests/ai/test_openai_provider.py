@@ -12,7 +12,7 @@ from app.summarize.openai import OPENAI_URL, OpenAISummarizer
 from app.summarize.schema import Summary
 from app.summarize.structured import summary_schema
 from tests.ai.conftest import Steps, ai_settings, case_text, pdf_like, summarizer
-from tests.openai_fake import FakeOpenAI, answer, error, summary_dict
+from tests.openai_fake import FakeOpenAI, Reply, answer, error, summary_dict
 
 AGREEMENT = pdf_like(
     "supply.pdf",
@@ -207,6 +207,15 @@ def test_errors_that_another_try_cannot_fix_fail_at_once(
     assert not isinstance(failure.value, TransientSummaryError)
     assert message in str(failure.value)
     assert "sk-abc" not in str(failure.value)
+    assert len(fake.requests) == 1
+
+
+def test_a_server_that_is_not_an_openai_api_fails_at_once(fake: FakeOpenAI) -> None:
+    fake.push(Reply(body="<html>Sign in to continue</html>"))
+    with pytest.raises(
+        SummaryError, match="did not answer like an OpenAI-compatible API: check OPENAI_BASE_URL"
+    ):
+        summarizer(fake).summarize(case_text(AGREEMENT), Steps())
     assert len(fake.requests) == 1
 
 
