@@ -108,13 +108,10 @@ class Caller:
 
     def _delay(self, failure: _Retry, failed: int) -> float:
         """Seconds to wait before the next try; gives up when that would run past the deadline."""
-        if failure.retry_after is not None:
-            delay = failure.retry_after
-        else:
-            # Jitter, so cases that failed together do not retry together.
-            delay = min(self._limits.backoff * 2 ** (failed - 1), _MAX_BACKOFF_SECONDS) * random.uniform(
-                1, 1.25
-            )
+        delay = failure.retry_after
+        if delay is None:
+            backoff = min(self._limits.backoff * 2 ** (failed - 1), _MAX_BACKOFF_SECONDS)
+            delay = backoff * random.uniform(1, 1.25)  # so cases that failed together retry apart
         if time.monotonic() + delay + MIN_CALL_SECONDS > self._limits.deadline:
             raise failure.give_up(failed, ", with no time left for another within the case's time limit")
         return delay

@@ -29,6 +29,7 @@ from app.summarize.prompt import (
     document_labels,
     merge_message,
     part_message,
+    partial_fence,
     system_prompt,
     whole_case_message,
 )
@@ -186,7 +187,7 @@ def _groups(partials: list[Summary], room: int) -> list[list[Summary]]:
     groups: list[list[Summary]] = [[]]
     used = 0
     for partial in partials:
-        tokens = count_tokens(partial.model_dump_json(exclude_defaults=True))
+        tokens = count_tokens(partial_fence(len(groups[-1]) + 1, partial))
         if len(groups[-1]) >= 2 and used + tokens > room:
             groups.append([])
             used = 0

@@ -9,7 +9,7 @@ before it is placed there.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from functools import cache
 
 from app.summarize import CaseText, Document
@@ -103,12 +103,13 @@ def part_message(case: CaseText, documents: str, part: int, parts: int) -> str:
     )
 
 
-def merge_message(case: CaseText, partials: Iterable[Summary]) -> str:
-    fenced = "".join(
-        f"<<<BEGIN PARTIAL SUMMARY {n}>>>\n{neutralise(p.model_dump_json(exclude_defaults=True))}\n"
-        f"<<<END PARTIAL SUMMARY {n}>>>\n"
-        for n, p in enumerate(partials, 1)
-    )
+def partial_fence(number: int, partial: Summary) -> str:
+    text = neutralise(partial.model_dump_json(exclude_defaults=True))
+    return f"<<<BEGIN PARTIAL SUMMARY {number}>>>\n{text}\n<<<END PARTIAL SUMMARY {number}>>>\n"
+
+
+def merge_message(case: CaseText, partials: Sequence[Summary]) -> str:
+    fenced = "".join(partial_fence(n, partial) for n, partial in enumerate(partials, 1))
     return (
         "These are summaries of consecutive parts of one case's documents, made separately. Merge them "
         "into one summary of the whole case: keep every date, amount, party, obligation, risk and open "

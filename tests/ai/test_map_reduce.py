@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.summarize import SummaryError
+from app.summarize import Document, Page, SummaryError
 from app.summarize.chunking import count_tokens
 from tests.ai.conftest import Steps, case_text, pdf_like, summarizer
 from tests.openai_fake import FakeOpenAI, Reply, answer, error, summary_dict
@@ -171,3 +171,16 @@ def test_a_budget_too_small_for_the_instructions_is_a_clear_error(fake: FakeOpen
     with pytest.raises(SummaryError, match=r"AI_INPUT_TOKEN_BUDGET \(1,000 tokens\) is too small"):
         summarizer(fake, AI_INPUT_TOKEN_BUDGET=1000).summarize(case_text(long_contract()), Steps())
     assert fake.requests == []
+
+
+def test_what_reading_the_files_left_out_is_said_in_the_notes(fake: FakeOpenAI) -> None:
+    scan = Document(
+        name="scan.pdf",
+        pages=[Page(1, "Signed on 3 May 2006.")],
+        notes=["pages 21-40 not read: MAX_OCR_PAGES reached", "pages 1-20 read by OCR"],
+    )
+    summary = summarizer(fake).summarize(case_text(scan), Steps()).summary
+    assert summary.notes[:2] == [
+        "scan.pdf: pages 21-40 not read: MAX_OCR_PAGES reached",
+        "scan.pdf: pages 1-20 read by OCR",
+    ]

@@ -4,8 +4,11 @@ reason, and the summary page shows sections, usage and unverified items, all esc
 from __future__ import annotations
 
 import io
+import re
+import threading
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -84,3 +87,29 @@ def test_the_page_shows_the_summary_usage_and_unverified_items_escaped(
     sections = ["Overview", "Dates and deadlines", "Parties", "Documents", "How this summary was made"]
     positions = [html.index(f"<h3>{title}</h3>") for title in sections]
     assert positions == sorted(positions)
+
+
+def test_a_long_case_read_in_parts_reports_its_steps_from_the_worker_thread(
+    app: Flask, fake: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parts run on threads of their own; the steps they report (a retry here) are written to the
+    case by the worker's thread, which has the app context and the database session."""
+    app.config["AI_INPUT_TOKEN_BUDGET"] = 2500
+    written: list[tuple[str, str]] = []
+    set_step = cases.set_step
+
+    def recording_set_step(case_id: str, token: str, step: str, **kwargs: Any) -> bool:
+        written.append((step, threading.current_thread().name))
+        return set_step(case_id, token, step, **kwargs)
+
+    monkeypatch.setattr(cases, "set_step", recording_set_step)
+    fake.push(error(429, "Rate limit reached", headers={"retry-after-ms": "10"}))
+    letter = "\n".join(f"Line {n}: the tenant shall pay the rent on time." for n in range(600)).encode()
+    case = run_case(app, uploads=[cases.Upload(name="lease.txt", stream=io.BytesIO(letter))])
+
+    assert case.status == CaseStatus.COMPLETED, case.error
+    assert case.summary["documents"][0]["summarized_in_parts"] is True
+    assert {thread for _, thread in written} == {threading.current_thread().name}
+    assert any(
+        re.fullmatch(r"summarizing part \d+ of \d+ — AI call retrying, 2 of 3", step) for step, _ in written
+    )
