@@ -39,8 +39,8 @@ from app.summarize.verify import verify
 OPENAI_URL = "https://api.openai.com/v1"
 # Servers on a private network (Ollama, vLLM) take no key, but the SDK insists on one.
 _NO_KEY = "no-key"
-# The AI calls get this share of the case's time limit; the rest is for fetching and reading the
-# files (OCR is capped by MAX_OCR_PAGES) and storing the result.
+# Without a deadline from the caller, the AI calls get this share of the case's time limit: the rest
+# is for fetching and reading the files and storing the result.
 AI_SHARE_OF_CASE_TIME = 0.6
 # Chat formatting and per-message overhead the token count of the texts does not see.
 _MESSAGE_OVERHEAD_TOKENS = 50
@@ -90,7 +90,7 @@ class OpenAISummarizer:
         )
 
     def summarize(self, case: CaseText, progress: Progress) -> Result:
-        limits = self._limits()
+        limits = self._limits(case.deadline)
         labels = document_labels(case.documents)
         room = self._document_room(case)
         plan = plan_chunks(case.documents, labels, room=room, max_case_tokens=self.settings.max_case_tokens)
@@ -114,12 +114,12 @@ class OpenAISummarizer:
         summary = verify(_with_docket_fields(summary, case, plan, labels), case, labels)
         return Result(summary=summary, usage=caller.usage)
 
-    def _limits(self) -> Limits:
+    def _limits(self, deadline: float | None) -> Limits:
         return Limits(
             call_timeout=self.settings.call_timeout,
             attempts=self.settings.attempts,
             backoff=self.settings.backoff,
-            deadline=time.monotonic() + self.settings.time_budget,
+            deadline=deadline if deadline is not None else time.monotonic() + self.settings.time_budget,
         )
 
     def _document_room(self, case: CaseText) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import pytest
@@ -154,6 +155,14 @@ def test_no_retry_is_started_that_could_not_finish_inside_the_time_limit(fake: F
     with pytest.raises(TransientSummaryError, match="no time left for another within the case's time limit"):
         summarizer(fake, CASE_TIME_LIMIT_SECONDS=20).summarize(case_text(AGREEMENT), Steps())
     assert time.monotonic() - started < 2 and len(fake.requests) == 1
+
+
+def test_the_deadline_of_the_attempt_bounds_the_calls(fake: FakeOpenAI) -> None:
+    # Reading the files used up the attempt's time: no call is started that could not finish.
+    late = dataclasses.replace(case_text(AGREEMENT), deadline=time.monotonic() + 3)
+    with pytest.raises(TransientSummaryError, match="did not finish within the case's time limit"):
+        summarizer(fake).summarize(late, Steps())
+    assert fake.requests == []
 
 
 @pytest.mark.parametrize(

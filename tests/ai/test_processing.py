@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from flask.testing import FlaskClient
 
 from app import cases, processing
 from app.models import Case, CaseStatus, db
+from app.summarize import CaseText, Progress, Result, SummaryError
 from tests.conftest import due_in
 from tests.openai_fake import FakeOpenAI, answer, error, summary_dict
 
@@ -50,6 +52,21 @@ def test_an_answer_that_never_validates_fails_the_case_for_good(app: Flask, fake
     assert (
         case.error == "The AI answer was not a valid summary after 3 attempts: the answer was not valid JSON."
     )
+
+
+def test_the_attempt_gives_the_summarizer_its_deadline(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[CaseText] = []
+
+    class Recorder:
+        def summarize(self, case: CaseText, progress: Progress) -> Result:
+            seen.append(case)
+            raise SummaryError("recorded")
+
+    monkeypatch.setattr(processing, "build_summarizer", lambda config: Recorder())
+    started = time.monotonic()
+    run_case(app)
+    limit = app.config["CASE_TIME_LIMIT_SECONDS"]
+    assert started < seen[0].deadline <= time.monotonic() + limit * processing.SUMMARY_DEADLINE_SHARE
 
 
 def test_the_page_shows_the_summary_usage_and_unverified_items_escaped(
