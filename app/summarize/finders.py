@@ -37,7 +37,7 @@ _FULL_DATE_PATTERNS = [
         re.I,
     ),
     # 2024-03-03
-    re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})(?![\d-])"),
+    re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<imon>\d{1,2})-(?P<day>\d{1,2})(?![\d-])"),
     # 3/3/2024 / 03/03/24
     re.compile(r"(?<![\d/])(?P<mnum>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\d/])"),
 ]
@@ -46,7 +46,9 @@ _FULL_DATE_PATTERNS = [
 _TIME = r"\s+at\s+\d{1,2}(?::\d{2})?\s*(?i:[ap]\.?m\b)"
 _YEARLESS = (
     rf"(?:(?P<mon>(?:{_MONTH.title()}|{_MONTH.upper()}))\.?\s+(?P<day>\d{{1,2}}){_ORD}"
-    r"|(?P<mnum>\d{1,2})/(?P<day2>\d{1,2}))(?![\d/]|,?\s*\d{4})"
+    r"|(?P<mnum>\d{1,2})/(?P<day2>\d{1,2}))"
+    # Not when a year follows after all: "April 25 and 26, 1996", "May 3-4, 2020".
+    r"(?![\d/]|,?\s*\d{4}|\s*(?:and|to|through|-|–)\s*\d{1,2}(?:st|nd|rd|th)?,?\s*\d{4})"
 )
 # Case-sensitive on purpose: "May 3" is a date, "may 3" is more likely a verb.
 _YEARLESS_PATTERNS = [
@@ -72,7 +74,9 @@ def _year(raw: str) -> int:
     return value
 
 
-def _month_day(groups: dict[str, str | None]) -> tuple[int, int] | None:
+def _month_day(groups: dict[str, str | None]) -> tuple[int, int]:
+    if groups.get("imon"):
+        return int(groups["imon"] or 0), int(groups["day"] or 0)
     if groups.get("mon"):
         return _MONTHS[groups["mon"].lower().rstrip(".")], int(groups.get("day") or groups["day2"] or 0)
     first, second = int(groups["mnum"] or 0), int(groups.get("day") or groups.get("day2") or 0)
@@ -101,11 +105,10 @@ def find_dates(text: str) -> list[DateMatch]:
         for match in pattern.finditer(text):
             if not free(match.start(), match.end()):
                 continue
-            month_day = _month_day(match.groupdict())
+            month, day = _month_day(match.groupdict())
             year = _year(match["year"])
-            if month_day is None or not _valid(year, *month_day):
+            if not _valid(year, month, day):
                 continue
-            month, day = month_day
             found.append(DateMatch(match[0], f"{year:04d}-{month:02d}-{day:02d}", month, day, *match.span()))
             taken.append(match.span())
     for pattern in _YEARLESS_PATTERNS:
@@ -113,11 +116,11 @@ def find_dates(text: str) -> list[DateMatch]:
             start, end = match.span("date")
             if not free(start, end):
                 continue
-            month_day = _month_day(match.groupdict())
+            month, day = _month_day(match.groupdict())
             # 2000 is a leap year, so February 29 without a year is accepted.
-            if month_day is None or not _valid(2000, *month_day):
+            if not _valid(2000, month, day):
                 continue
-            found.append(DateMatch(match["date"], None, *month_day, start, end))
+            found.append(DateMatch(match["date"], None, month, day, start, end))
             taken.append((start, end))
     return sorted(found, key=lambda m: m.start)
 
@@ -134,8 +137,8 @@ def normalize_date(text: str) -> str | None:
 def text_mentions_date(text: str, iso: str) -> bool:
     """Whether `text` mentions the date `iso` (any supported spelling; `iso` may be any format too)."""
     wanted = normalize_date(iso)
-    if wanted is None:
-        return _squash(iso) in _squash(text) if _squash(iso) else False
+    if wanted is None:  # no year ("1/18"): the words themselves must be there
+        return bool(_squash(iso)) and f" {_squash(iso)} " in f" {_squash(text)} "
     return any(match.iso == wanted for match in find_dates(text))
 
 
@@ -165,8 +168,9 @@ _SUFFIX = (
     r"[Pp]ounds\s+[Ss]terling\b|Swiss\s+[Ff]rancs\b|[Rr]and\b)"
 )
 _AMOUNT_PATTERNS = [
-    re.compile(rf"(?<![\w$€£¥.]){_PREFIX}\s?{_NUMBER}(?![\d,]\d){_SCALE}", re.I),
-    re.compile(rf"(?<![\w$€£¥.,]){_NUMBER}{_SCALE}{_SUFFIX}", re.I),
+    # A range ("£30-40K") has no one value: it is left out rather than half read.
+    re.compile(rf"(?<![\w$€£¥.]){_PREFIX}\s?{_NUMBER}(?![.,]?\d){_SCALE}(?!\s?[-–](?:\s?\d|\s*$))", re.I),
+    re.compile(rf"(?<![\w$€£¥.,]){_NUMBER}(?![.,]?\d){_SCALE}{_SUFFIX}", re.I),
 ]
 _BARE_AMOUNT = re.compile(rf"{_NUMBER}{_SCALE}", re.I)
 
@@ -259,7 +263,8 @@ _DEFINED_TERM = re.compile(
     r"""(?P<term>[^"”'()]{1,40})["”']"""
 )
 _HEREINAFTER = re.compile(
-    r"""hereinafter\s+(?:referred\s+to\s+as|called)\s*:?\s*["“]?(?P<term>[A-Z][\w&.\- ]{0,38}?)["”]?\s*(?:[)—–,;]|-\s|$)""",
+    r"""hereinafter\s+(?:referred\s+to\s+as|called)\s*:?\s*["“]?"""
+    r"""(?P<term>[A-Z][\w&.\- ]{0,38}?)["”]?\s*(?:[)—–,;]|-\s|$)""",
     re.M,
 )
 _INCORPORATED_AS = re.compile(
@@ -301,6 +306,11 @@ _NOT_NAME_START = {
     "in", "the", "see", "under", "unlike", "per", "cf", "also", "we", "our", "from", "this", "that", "and",
     "or", "but", "as", "by", "on", "at", "for", "with", "following", "re", "court", "counsel", "exhibit",
     "section", "article", "motion", "no", "case",
+}  # fmt: skip
+# Citation signals; "In" only counts capitalised ("In Smith v. Jones, ..."), as "notice in Simon
+# v. CCSF" names the matter itself.
+_CITATION_SIGNALS = {
+    "See", "see", "Cf", "cf", "Accord", "accord", "Compare", "Contra", "citing", "In", "Under", "Unlike",
 }  # fmt: skip
 _PARTY_ROLE_TERMS = {
     "company", "client", "customer", "supplier", "licensor", "licensee", "seller", "buyer", "purchaser",
@@ -443,7 +453,7 @@ def _role_prefixed_parties(text: str) -> list[PartyMatch]:
     parties = []
     for match in _ROLE_PREFIXED.finditer(text):
         name = _clean_name(_CAPACITY.split(match["name"], maxsplit=1)[0])
-        if not _plausible_name(name) or name.isupper() and len(name.split()) == 1:
+        if not _plausible_name(name) or (name.isupper() and len(name.split()) == 1):
             continue
         role = match["role"].lower()
         role = role[:-1] if role.endswith("s") else role
@@ -466,20 +476,28 @@ def _defined_term_parties(text: str) -> list[PartyMatch]:
 
 
 def _inline_caption_parties(text: str) -> list[PartyMatch]:
-    match = _INLINE_CAPTION.search(text)
-    if not match:
-        return []
-    parties = []
-    for side in ("a", "b"):
-        words = match[side].split()
-        # Drop leading sentence words the name pattern swallowed ("In Smith v. Jones").
-        while words and words[0].lower().strip(".,") in _NOT_NAME_START:
-            words = words[1:]
-        name = _clean_name(" ".join(words))
-        if not _plausible_name(name):
-            return []
-        parties.append(PartyMatch(name, "", match.start(side)))
-    return parties
+    """The first "X v. Y" that names this matter, not a case cited as authority: citations open
+    with a signal ("In", "See", "Cf.") or go on to a reporter ("Smith v. Jones, 590 U.S. 255")."""
+    for match in _INLINE_CAPTION.finditer(text):
+        before = re.search(r"(\w+)\W*$", text[: match.start()])
+        signal = before is not None and before[1] in _CITATION_SIGNALS
+        if signal or re.match(r",?\s*\d", text[match.end() :]):
+            continue
+        names = []
+        for side in ("a", "b"):
+            words = match[side].split()
+            # Leading words the name pattern swallowed: a signal marks a citation, others just go.
+            if side == "a" and words and words[0].strip(".,") in _CITATION_SIGNALS:
+                break
+            while words and words[0].lower().strip(".,") in _NOT_NAME_START:
+                words = words[1:]
+            name = _clean_name(" ".join(words))
+            if not _plausible_name(name):
+                break
+            names.append(PartyMatch(name, "", match.start(side)))
+        else:
+            return names
+    return []
 
 
 def find_parties(text: str, *, head_chars: int = 6000) -> list[PartyMatch]:
@@ -514,17 +532,20 @@ def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def same_party(name: str, other: str) -> bool:
+    """Whether two names denote the same party: equal, or one contained in the other word for
+    word ("Janet T. Mills" / "JANET T. MILLS", "Acme" / "Acme Corp.")."""
+    key, other_key = party_key(name), party_key(other)
+    return bool(key and other_key) and (f" {key} " in f" {other_key} " or f" {other_key} " in f" {key} ")
+
+
 def dedupe_parties(parties: list[PartyMatch]) -> list[PartyMatch]:
-    """One entry per party: a name contained in a longer one merges into it (roles kept)."""
+    """One entry per party, the longer name kept, the first role found kept."""
     kept: list[PartyMatch] = []
     for party in parties:
-        key = party_key(party.name)
-        if not key:
-            continue
         for index, other in enumerate(kept):
-            other_key = party_key(other.name)
-            if f" {key} " in f" {other_key} " or f" {other_key} " in f" {key} ":
-                longer = other if len(other_key) >= len(key) else party
+            if same_party(party.name, other.name):
+                longer = other if len(other.name) >= len(party.name) else party
                 kept[index] = PartyMatch(longer.name, other.role or party.role, other.start)
                 break
         else:
@@ -540,7 +561,10 @@ def text_mentions_party(text: str, name: str) -> bool:
 
 # --- cues ------------------------------------------------------------------------------------
 
-_NUMBER_WORDS = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|fourteen|fifteen|twenty|thirty|forty-five|sixty|ninety|\d+)"
+_NUMBER_WORDS = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|fourteen|fifteen|twenty|thirty|forty-five|"
+    r"sixty|ninety|\d+)"
+)
 DEADLINE_CUE = re.compile(
     r"\b(?:due\b|deadline|no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|"
     rf"within\s+{_NUMBER_WORDS}(?:\s*\(\d+\))?\s+(?:business\s+|calendar\s+|working\s+)?(?:days?|weeks?|months?)|"
