@@ -17,7 +17,7 @@ from tests.openai_fake import FakeOpenAI, Reply, answer, error, summary_dict
 BUDGET = 2500  # the instructions take about 1,200 tokens of it
 
 
-def long_contract(pages: int = 30) -> Any:
+def long_contract(pages: int = 30) -> Document:
     # About 200 tokens a page, each page with a marker of its own.
     return pdf_like(
         "contract.pdf",
