@@ -11,6 +11,7 @@ import logging
 import shutil
 import tempfile
 import threading
+import time
 from typing import IO
 
 from dramatiq.middleware import TimeLimitExceeded
@@ -25,6 +26,9 @@ from app.storage import ObjectNotFound, get_storage
 from app.summarize import CaseText, Document, SummaryError, TransientSummaryError, build_summarizer
 
 log = logging.getLogger(__name__)
+
+# The summary must be ready by this share of the case's time limit; the rest is for storing it.
+SUMMARY_DEADLINE_SHARE = 0.9
 
 
 class LeaseLost(Exception):
@@ -96,6 +100,7 @@ class _Attempt:
         self.token = token
         self.lease: LeaseKeeper | None = None
         self.config = current_app.config
+        self.deadline = time.monotonic() + self.config["CASE_TIME_LIMIT_SECONDS"] * SUMMARY_DEADLINE_SHARE
 
     def step(self, step: str, event: str | None = None) -> None:
         if (self.lease and self.lease.lost.is_set()) or not cases.set_step(
@@ -115,6 +120,7 @@ class _Attempt:
             details=case.details,
             due_date=case.due_date,
             documents=self.read_files(case),
+            deadline=self.deadline,
         )
         # Nothing is held open while the summarizer waits (an AI call can take minutes).
         db.session.remove()

@@ -36,6 +36,9 @@ class CaseText:
     details: str
     due_date: date
     documents: list[Document]
+    # time.monotonic() by which the summary must be ready: the worker's time limit counts from the
+    # start of the attempt, and reading the files has used part of it. None: the summarizer decides.
+    deadline: float | None = None
 
 
 @dataclass(frozen=True)
