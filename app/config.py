@@ -36,6 +36,8 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], str | None]] = {
     "INSTANCE_DIR": (str, str(DEFAULT_INSTANCE)),
     "DATABASE_URL": (str, None),
     "REDIS_URL": (_optional, None),
+    # Key prefix of the queues: two Docket installations can share one Redis with different names.
+    "REDIS_NAMESPACE": (str, "docket"),
     "PUBLIC_BASE_URL": (lambda v: v.rstrip("/"), "http://localhost:3000"),
     "APP_TIMEZONE": (str, "UTC"),
     "HOST": (str, "127.0.0.1"),
@@ -59,7 +61,7 @@ SETTINGS: dict[str, tuple[Callable[[str], Any], str | None]] = {
     "OPENAI_API_KEY": (_optional, None),
     "OPENAI_BASE_URL": (_optional, None),
     "OPENAI_MODEL": (str, "gpt-4o-mini"),
-    "AI_CALL_TIMEOUT_SECONDS": (float, "120"),
+    "AI_CALL_TIMEOUT_SECONDS": (float, "300"),
     "AI_MAX_CALL_ATTEMPTS": (int, "5"),
     "AI_BACKOFF_SECONDS": (float, "2"),
     "AI_INPUT_TOKEN_BUDGET": (int, "100000"),

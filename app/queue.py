@@ -51,7 +51,7 @@ def build_broker(config: dict[str, Any]) -> dramatiq.Broker:
     # Redis-py waits forever by default. A submit (a Slack one must be answered within 3 s) may
     # spend at most about 3 s on a Redis that hangs before the case is saved without a message.
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
-    return RedisBroker(client=client)
+    return RedisBroker(client=client, namespace=config["REDIS_NAMESPACE"])
 
 
 def get_broker(app: Flask | None = None) -> dramatiq.Broker:

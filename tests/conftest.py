@@ -105,9 +105,10 @@ def tesseract() -> None:
         missing_service("tesseract is not installed (apt-get install tesseract-ocr)")
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A real Redis database of our own (number 15), emptied before and after."""
+@pytest.fixture
+def redis_settings() -> Iterator[dict[str, str]]:
+    """A real Redis (database 15) with queues of this test's own, removed afterwards: test runs
+    side by side on one machine never take each other's messages."""
     import redis
 
     client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
@@ -115,6 +116,8 @@ def redis_url() -> Iterator[str]:
         client.ping()
     except redis.ConnectionError as exc:
         missing_service(f"Redis not reachable at {TEST_REDIS_URL}: {exc}")
-    client.flushdb()
-    yield TEST_REDIS_URL
-    client.flushdb()
+    namespace = f"docket-test-{uuid.uuid4().hex[:12]}"
+    yield {"REDIS_URL": TEST_REDIS_URL, "REDIS_NAMESPACE": namespace}
+    for key in client.scan_iter(f"{namespace}*"):
+        client.delete(key)
+    client.close()

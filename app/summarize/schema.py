@@ -25,7 +25,7 @@ class Source(_Strict):
 
 
 class Fact(_Strict):
-    """A statement with its source; `verified` is set by Docket, not by the model."""
+    """A statement with its source."""
 
     text: str
     source: Source | None

@@ -37,8 +37,8 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[Stack]:
-    stack = build_stack(tmp_path, postgres_url, redis_url, WTF_CSRF_ENABLED=True)
+def stack(tmp_path: Path, postgres_url: str, redis_settings: dict[str, str]) -> Iterator[Stack]:
+    stack = build_stack(tmp_path, postgres_url, redis_settings, WTF_CSRF_ENABLED=True)
     yield stack
     stack.close()
 

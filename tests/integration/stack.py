@@ -91,17 +91,14 @@ class Stack:
         raise AssertionError(f"case {case_id} stuck at {case.status}/{case.step}; worker logs:\n{logs}")
 
 
-def build_stack(tmp_path: Path, database_url: str, redis_url: str, **overrides: Any) -> Stack:
-    settings = make_settings(
-        tmp_path,
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        LEASE_SECONDS=3,
-        SWEEP_INTERVAL_SECONDS=1,
-        SUBMITTED_GRACE_SECONDS=1,
-        RETRY_BACKOFF_SECONDS=1,
-        **overrides,
-    )
+def build_stack(tmp_path: Path, database_url: str, redis: dict[str, str], **overrides: Any) -> Stack:
+    quick = {
+        "LEASE_SECONDS": 3,
+        "SWEEP_INTERVAL_SECONDS": 1,
+        "SUBMITTED_GRACE_SECONDS": 1,
+        "RETRY_BACKOFF_SECONDS": 1,
+    }
+    settings = make_settings(tmp_path, DATABASE_URL=database_url, **(redis | quick | overrides))
     app = create_app(settings)
     with app.app_context():
         db.drop_all()

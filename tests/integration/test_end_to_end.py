@@ -17,12 +17,12 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def stack(request: pytest.FixtureRequest, tmp_path: Path, redis_url: str) -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest, tmp_path: Path, redis_settings: dict[str, str]) -> Iterator[Stack]:
     if request.param == "sqlite":
         database_url = f"sqlite:///{tmp_path / 'docket.db'}"
     else:
         database_url = request.getfixturevalue("postgres_url")
-    stack = build_stack(tmp_path, database_url, redis_url)
+    stack = build_stack(tmp_path, database_url, redis_settings)
     yield stack
     stack.close()
 

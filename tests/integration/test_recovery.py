@@ -27,8 +27,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("tesseract")]
 
 
 @pytest.fixture
-def stack(tmp_path: Path, postgres_url: str, redis_url: str) -> Iterator[Stack]:
-    stack = build_stack(tmp_path, postgres_url, redis_url, MAX_ATTEMPTS=3)
+def stack(tmp_path: Path, postgres_url: str, redis_settings: dict[str, str]) -> Iterator[Stack]:
+    stack = build_stack(tmp_path, postgres_url, redis_settings, MAX_ATTEMPTS=3)
     yield stack
     stack.close()
 
@@ -125,11 +125,11 @@ def test_redis_down_at_submit_keeps_the_case_and_the_sweeper_sends_it_later(
         db.engine.dispose()
 
 
-def test_make_run_restarts_a_killed_worker(tmp_path: Path, redis_url: str) -> None:
+def test_make_run_restarts_a_killed_worker(tmp_path: Path, redis_settings: dict[str, str]) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "AI_", "S3_"))}
     env.update(
         INSTANCE_DIR=str(tmp_path),
-        REDIS_URL=redis_url,
+        **redis_settings,
         PORT="0",
         WORKER_PROCESSES="1",
         WORKER_THREADS="2",
