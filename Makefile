@@ -21,8 +21,10 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.dev
-	$(BIN)/python -m bench
+bench: $(VENV)/.dev  # figures for bench/README.md; needs Redis on 127.0.0.1:6379
+	$(BIN)/python -m bench.recovery
+	$(BIN)/python -m bench.ai_concurrency --cases 200 --delay 2
+	$(BIN)/python -m bench.storage_memory --size-mb 200
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Docket needs Python 3.11 or newer (set PYTHON=python3.11)")'

@@ -26,6 +26,31 @@ BINARY = "application/octet-stream"
 
 HEAD_BYTES = 8192
 
+# What the case page calls each type.
+LABELS = {
+    PDF: "PDF",
+    DOCX: "Word document",
+    XLSX: "Excel workbook",
+    PPTX: "PowerPoint",
+    ZIP: "ZIP archive",
+    OLE2: "old Office file",
+    RTF: "RTF document",
+    PNG: "PNG image",
+    JPEG: "JPEG image",
+    TIFF: "TIFF image",
+    GIF: "GIF image",
+    WEBP: "WebP image",
+    EML: "e-mail",
+    HTML: "HTML page",
+    TEXT: "text",
+    MARKDOWN: "Markdown",
+    BINARY: "binary file",
+}
+
+
+def label(mime: str | None) -> str:
+    return LABELS.get(mime or "", mime or "unknown type")
+
 _MAGIC = [
     (b"\x89PNG\r\n\x1a\n", PNG),
     (b"\xff\xd8\xff", JPEG),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, abort, current_app, redirect, render_template, request, url_for
 
-from app import cases, downloads
+from app import cases, downloads, sniff
 from app.models import Case, utcnow
 from app.rules import InputErrors, Upload, earliest_due_date, latest_due_date
 
@@ -52,15 +52,16 @@ def create_case() -> Response | tuple[str, int]:
             idempotency_key=f"web:{token}",
         )
     except InputErrors as exc:
-        return _form(values=form, errors=exc.errors), 422
+        return _form(values=form, errors=exc.errors, files_lost=bool(uploads)), 422
     return redirect(url_for("web.case_page", case_id=created.case.id), code=303)
 
 
-def _form(values: object, errors: dict[str, str]) -> str:
+def _form(values: object, errors: dict[str, str], files_lost: bool = False) -> str:
     return render_template(
         "cases/new.html",
         values=values,
         errors=errors,
+        files_lost=files_lost,
         form_token=str(uuid.uuid4()),
         min_date=earliest_due_date().isoformat(),
         max_date=latest_due_date().isoformat(),
@@ -155,3 +156,4 @@ class CaseView:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_filter(sniff.label, "type_label")
