@@ -51,6 +51,7 @@ LABELS = {
 def label(mime: str | None) -> str:
     return LABELS.get(mime or "", mime or "unknown type")
 
+
 _MAGIC = [
     (b"\x89PNG\r\n\x1a\n", PNG),
     (b"\xff\xd8\xff", JPEG),

@@ -158,9 +158,9 @@ def test_make_run_restarts_a_killed_worker(tmp_path: Path, redis_settings: dict[
 
 def dramatiq_processes(supervisor: int) -> tuple[int | None, list[int]]:
     """The `dramatiq` main process the supervisor started, and that process's children."""
-    out = subprocess.run(["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True).stdout.splitlines()[
-        1:
-    ]
+    out = subprocess.run(
+        ["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True
+    ).stdout.splitlines()[1:]
     rows = [(int(pid), int(ppid), args) for pid, ppid, args in (line.split(None, 2) for line in out)]
     mains = [pid for pid, ppid, args in rows if ppid == supervisor and "dramatiq" in args]
     main = mains[0] if mains else None
