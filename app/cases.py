@@ -55,6 +55,13 @@ class Created:
     enqueued: bool = False
 
 
+def fit(column: sa.orm.InstrumentedAttribute[str | None], text: str) -> str:
+    """Cut text derived from user input (a file name in a step, a requester's name) to its column's
+    length: PostgreSQL refuses what does not fit, where SQLite would quietly store it."""
+    limit = column.type.length
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def get_case(case_id: str) -> Case:
     """The case with this id; malformed ids are simply not found."""
     try:
@@ -115,7 +122,7 @@ def create_case(
         details=case_input.details,
         due_date=case_input.due_date,
         source=source,
-        requester_name=requester.name,
+        requester_name=fit(Case.requester_name, clean_text(requester.name)) or None,
         slack_user_id=requester.slack_user_id,
         slack_team_id=requester.slack_team_id,
         slack_channel_id=requester.slack_channel_id,
@@ -390,7 +397,7 @@ def set_step(case_id: str, token: str, step: str, *, event: str | None = None) -
     changed = db.session.execute(
         sa.update(Case)
         .where(_held(case_id, token))
-        .values(step=step)
+        .values(step=fit(Case.step, step))
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed and event:

@@ -9,7 +9,6 @@ import json
 import shutil
 import time
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -17,11 +16,10 @@ from flask import Flask
 from app import cases, processing
 from app.models import Case, CaseStatus, db
 from app.rules import Upload
-
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+from tests.samples.documents import MISSING, SAMPLES, extract_reusing_samples
 
 if not SAMPLES.is_dir():
-    pytest.skip(f"real sample documents not found at {SAMPLES}", allow_module_level=True)
+    pytest.skip(MISSING, allow_module_level=True)
 
 pytestmark = pytest.mark.samples
 CASES = json.loads((SAMPLES / "cases.json").read_text())
@@ -44,6 +42,12 @@ def run_case(spec: dict) -> Case:
     case_id = created.case.id
     processing.process_case(case_id)
     return db.session.get(Case, case_id)
+
+
+@pytest.fixture(autouse=True)
+def shared_extraction(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The worker's own code path, with the sample files' text read once for the whole run.
+    monkeypatch.setattr(processing, "extract", extract_reusing_samples)
 
 
 @pytest.mark.parametrize("spec", CASES, ids=[c["title"].split(" - ")[0][:40] for c in CASES])

@@ -1,17 +1,14 @@
 """Sniffing and extraction over the real documents in ../shared/samples (see its SOURCES.md)."""
 
-from pathlib import Path
-
 import pytest
 
 from app import sniff as mime
-from app.extract import OCR_UNAVAILABLE, Extraction, extract, ocr_available
+from app.extract import OCR_UNAVAILABLE, ocr_available
 from app.sniff import sniff
-
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+from tests.samples.documents import MISSING, SAMPLES, extracted, text_of
 
 if not SAMPLES.is_dir():
-    pytest.skip(f"real sample documents not found at {SAMPLES}", allow_module_level=True)
+    pytest.skip(MISSING, allow_module_level=True)
 
 pytestmark = pytest.mark.samples
 
@@ -39,20 +36,6 @@ SCANS = {
     "cuad_western_copper_glamis_noncompetition_2006_page1_scan.jpg",
 }
 
-_cache: dict[str, Extraction] = {}
-
-
-def _extract(name: str) -> Extraction:
-    # Several tests look at the same file; the 154-page PDF alone takes over a minute.
-    if name not in _cache:
-        with (SAMPLES / name).open("rb") as stream:
-            _cache[name] = extract(stream, sniff(stream, name))
-    return _cache[name]
-
-
-def _text(name: str) -> str:
-    return "\n\n".join(page.text for page in _extract(name).pages)
-
 
 def test_every_sample_is_listed() -> None:
     assert {path.name for path in SAMPLES.iterdir() if path.is_file()} == set(EXPECTED)
@@ -68,29 +51,29 @@ def test_sniffed_type(name: str) -> None:
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("name", EXPECTED)
 def test_extracts_text(name: str) -> None:
-    result = _extract(name)
+    result = extracted(name)
     assert result.page_count == EXPECTED[name][1]
     if name in SCANS and not ocr_available():
         assert result.unreadable == OCR_UNAVAILABLE
         return
     assert result.unreadable is None
-    assert len(_text(name)) > 1000
-    assert "\x00" not in _text(name)
+    assert len(text_of(name)) > 1000
+    assert "\x00" not in text_of(name)
 
 
 def test_pdf_pages_are_numbered() -> None:
-    result = _extract("cuad_ceres_iger_collaboration_agreement_2012.pdf")
+    result = extracted("cuad_ceres_iger_collaboration_agreement_2012.pdf")
     assert result.method == "text layer"
     assert [page.number for page in result.pages] == list(range(1, 155))
     assert "Ceres" in result.pages[0].text
 
 
 def test_pdf_with_leading_blank_line_reads() -> None:
-    assert "GIFT SURPLUS" in _text("nc_supreme_court_gift_surplus_v_state_2022.pdf")
+    assert "GIFT SURPLUS" in text_of("nc_supreme_court_gift_surplus_v_state_2022.pdf")
 
 
 def test_scan_with_ocr_layer_uses_the_layer() -> None:
-    result = _extract("cuad_western_copper_glamis_noncompetition_2006_scan_ocr.pdf")
+    result = extracted("cuad_western_copper_glamis_noncompetition_2006_scan_ocr.pdf")
     assert result.method == "text layer"
     assert "NON COMPETITION AGREEMENT" in result.pages[0].text
 
@@ -98,7 +81,7 @@ def test_scan_with_ocr_layer_uses_the_layer() -> None:
 @pytest.mark.usefixtures("tesseract")
 @pytest.mark.timeout(600)
 def test_image_only_pdf_is_read_by_ocr() -> None:
-    result = _extract("scotus_tarrant_v_herrmann_2013_syllabus_scan.pdf")
+    result = extracted("scotus_tarrant_v_herrmann_2013_syllabus_scan.pdf")
     assert result.method == "ocr"
     assert result.notes == ["pages 1-2 read by OCR"]
     assert "Tarrant" in "\n".join(page.text for page in result.pages)
@@ -106,7 +89,7 @@ def test_image_only_pdf_is_read_by_ocr() -> None:
 
 @pytest.mark.usefixtures("tesseract")
 def test_scanned_jpeg_is_read_by_ocr() -> None:
-    assert "GLAMIS GOLD" in _text("cuad_western_copper_glamis_noncompetition_2006_page1_scan.jpg")
+    assert "GLAMIS GOLD" in text_of("cuad_western_copper_glamis_noncompetition_2006_page1_scan.jpg")
 
 
 @pytest.mark.parametrize(
@@ -117,13 +100,13 @@ def test_scanned_jpeg_is_read_by_ocr() -> None:
     ],
 )
 def test_docx_templates_keep_placeholders_and_table_cells(name: str) -> None:
-    text = _text(name)
+    text = text_of(name)
     assert "{" in text
     assert " | " in text  # key terms sit in Word tables
 
 
 def test_email_notice() -> None:
-    text = _text("nef_cand_simon_v_san_francisco_hearing_notice_2023.eml")
+    text = text_of("nef_cand_simon_v_san_francisco_hearing_notice_2023.eml")
     assert text.startswith("From: ")
     assert (
         "Subject: Activity in Case 4:22-cv-05541-JST Simon et al v. City and County of San Francisco" in text

@@ -6,27 +6,22 @@ from __future__ import annotations
 import re
 import time
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pypdf import PdfReader
 
 from app import config
-from app.summarize import CaseText, Document, Page
+from app.summarize import CaseText, Document
 from app.summarize.openai import AI_SHARE_OF_CASE_TIME, OpenAISummarizer
 from app.summarize.prompt import neutralise
 from tests.openai_fake import Reply, answer, running, summary_dict
+from tests.samples.documents import MISSING, SAMPLES, extracted
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-LONG_CONTRACT = SAMPLES / "cuad_ceres_iger_collaboration_agreement_2012.pdf"
-NAME = LONG_CONTRACT.name
+NAME = "cuad_ceres_iger_collaboration_agreement_2012.pdf"
 
 pytestmark = [
     pytest.mark.samples,
-    pytest.mark.skipif(
-        not SAMPLES.is_dir(), reason=f"samples folder {SAMPLES} is absent: samples tests skipped"
-    ),
+    pytest.mark.skipif(not SAMPLES.is_dir(), reason=MISSING),
 ]
 
 
@@ -44,10 +39,9 @@ def respond(body: dict[str, Any]) -> Reply:
     return answer(summary_dict(key_points=[point]))
 
 
-@pytest.mark.timeout(900)  # pypdf alone takes minutes over this file
+@pytest.mark.timeout(900)  # reading the file (shared with the other samples tests) takes minutes
 def test_the_154_page_contract_is_read_whole_within_the_time_budget(record_property: Any) -> None:
-    reader = PdfReader(LONG_CONTRACT)
-    pages = [Page(n, text) for n, page in enumerate(reader.pages, 1) if (text := page.extract_text())]
+    pages = extracted(NAME).pages
     contract = Document(name=NAME, pages=pages, content_type="application/pdf")
     case = CaseText("Ceres / IGER diligence", "Summarize IP ownership.", date(2030, 1, 1), [contract])
     settings = config.load({})  # every default: budget, concurrency, caps, time limit

@@ -18,8 +18,18 @@ from werkzeug.test import TestResponse, encode_multipart
 
 from app import processing
 from app.models import Case, CaseFile, db
-from tests.conftest import due_in
+from tests.conftest import due_in, make_settings
 from tests.docs import make_docx, make_encrypted_pdf, make_pdf, make_zip_bomb_docx
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> dict:
+    """The matrix runs on both databases: PostgreSQL refuses NUL characters that SQLite stores."""
+    database = f"sqlite:///{tmp_path / 'docket.db'}"
+    if request.param == "postgresql":
+        database = request.getfixturevalue("postgres_url")
+    return make_settings(tmp_path, DATABASE_URL=database)
+
 
 SCRIPT = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -75,6 +85,8 @@ ROWS = [
     Row("corrupt DOCX", files=[("broken.docx", make_docx(["x"])[:300])], unreadable="corrupt DOCX"),
     Row("DOCX zip bomb", files=[("bomb.docx", make_zip_bomb_docx())], unreadable="zip bomb"),
     Row("script in text fields", {"title": SCRIPT, "details": SCRIPT}, files=[(f"{SCRIPT}.txt", b"text")]),
+    Row("requester name oversize", {"requester": "r" * 300}),
+    Row("NUL in text fields", {"title": "Lea\x00se", "details": "Ten\x00ant"}),
     Row("dot-dot name", files=[("../../etc/passwd", b"root:x:0:0")], stored_name="passwd"),
     Row("NUL in name", files=[("a\x00b.txt", b"text")], stored_name="ab.txt"),
     Row("300-character name", files=[("n" * 296 + ".txt", b"text")], stored_name="n" * 251 + ".txt"),
