@@ -168,13 +168,13 @@ def request_processing(case: Case, *, delay_seconds: float = 0) -> bool:
     except Exception as exc:  # redis.ConnectionError, timeouts, anything the broker raises
         log.warning("could not enqueue case %s: %s", case.id, exc)
         # No message is waiting for this case: the sweeper sends one once the broker is back.
-        db.session.execute(sa.update(Case).where(Case.id == case.id).values(enqueued_at=None))
+        _update(Case.id == case.id, enqueued_at=None)
         _add_event(
             case.id, "queue_unavailable", "Queue unavailable; the case will be picked up automatically."
         )
         db.session.commit()
         return False
-    db.session.execute(sa.update(Case).where(Case.id == case.id).values(enqueued_at=utcnow()))
+    _update(Case.id == case.id, enqueued_at=utcnow())
     db.session.commit()
     return True
 
@@ -291,6 +291,14 @@ def _delete_objects(keys: list[str]) -> None:
             log.exception("could not remove %s after a failed case creation", key)
 
 
+def _update(where: sa.ColumnElement[bool], **values: Any) -> bool:
+    """One conditional UPDATE of a case; True when it matched (the condition is the guard)."""
+    result = db.session.execute(
+        sa.update(Case).where(where).values(**values).execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)
+
+
 def _add_event(case_id: str, kind: str, message: str) -> None:
     db.session.add(CaseEvent(case_id=case_id, kind=kind, message=message))
 
@@ -324,21 +332,17 @@ def claim_case(case_id: str) -> str | None:
         return None
     was_abandoned = before.status == CaseStatus.PROCESSING
     token = new_id()
-    claimed = db.session.execute(
-        sa.update(Case)
-        .where(Case.id == case_id, _claimable(now, config["MAX_ATTEMPTS"]))
-        .values(
-            status=CaseStatus.PROCESSING,
-            attempts=Case.attempts + 1,
-            claim_token=token,
-            lease_expires_at=now + timedelta(seconds=config["LEASE_SECONDS"]),
-            started_at=sa.func.coalesce(Case.started_at, now),
-            next_attempt_at=None,
-            error=None,
-            step="starting",
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    claimed = _update(
+        sa.and_(Case.id == case_id, _claimable(now, config["MAX_ATTEMPTS"])),
+        status=CaseStatus.PROCESSING,
+        attempts=Case.attempts + 1,
+        claim_token=token,
+        lease_expires_at=now + timedelta(seconds=config["LEASE_SECONDS"]),
+        started_at=sa.func.coalesce(Case.started_at, now),
+        next_attempt_at=None,
+        error=None,
+        step="starting",
+    )
     if not claimed:
         db.session.rollback()
         fail_if_out_of_attempts(case_id)
@@ -358,21 +362,23 @@ def fail_if_out_of_attempts(case_id: str) -> bool:
         f"Processing stopped unexpectedly {config['MAX_ATTEMPTS']} times "
         "(the worker was interrupted or ran out of time)."
     )
-    done = db.session.execute(
-        sa.update(Case)
-        .where(
+    done = _update(
+        sa.and_(
             Case.id == case_id,
             Case.status == CaseStatus.PROCESSING,
             Case.lease_expires_at < now,
             Case.attempts >= config["MAX_ATTEMPTS"],
-        )
-        .values(status=CaseStatus.FAILED, error=reason, processed_at=now, step=None, claim_token=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+        ),
+        status=CaseStatus.FAILED,
+        error=reason,
+        processed_at=now,
+        step=None,
+        claim_token=None,
+    )
     if done:
         _add_event(case_id, "failed", reason)
     db.session.commit()
-    return bool(done)
+    return done
 
 
 def _held(case_id: str, token: str) -> sa.ColumnElement[bool]:
@@ -382,54 +388,40 @@ def _held(case_id: str, token: str) -> sa.ColumnElement[bool]:
 def renew_lease(case_id: str, token: str) -> bool:
     """Extend the lease; False means another run took the case (ours expired)."""
     seconds = current_app.config["LEASE_SECONDS"]
-    renewed = db.session.execute(
-        sa.update(Case)
-        .where(_held(case_id, token))
-        .values(lease_expires_at=utcnow() + timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    renewed = _update(_held(case_id, token), lease_expires_at=utcnow() + timedelta(seconds=seconds))
     db.session.commit()
-    return bool(renewed)
+    return renewed
 
 
 def set_step(case_id: str, token: str, step: str, *, event: str | None = None) -> bool:
     """Show what the worker is doing now; with `event`, also write it to the timeline."""
-    changed = db.session.execute(
-        sa.update(Case)
-        .where(_held(case_id, token))
-        .values(step=fit(Case.step, step))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = _update(_held(case_id, token), step=fit(Case.step, step))
     if changed and event:
         _add_event(case_id, "step", event)
     db.session.commit()
-    return bool(changed)
+    return changed
 
 
 def complete_case(case_id: str, token: str, summary: dict[str, Any], usage: dict[str, Any] | None) -> bool:
     """Store the summary and mark the case completed, only if this run still holds it."""
     usage = usage or {}
-    done = db.session.execute(
-        sa.update(Case)
-        .where(_held(case_id, token))
-        .values(
-            status=CaseStatus.COMPLETED,
-            summary=summary,
-            processed_at=utcnow(),
-            step=None,
-            claim_token=None,
-            lease_expires_at=None,
-            error=None,
-            ai_model=usage.get("model"),
-            ai_prompt_tokens=usage.get("prompt_tokens"),
-            ai_completion_tokens=usage.get("completion_tokens"),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = _update(
+        _held(case_id, token),
+        status=CaseStatus.COMPLETED,
+        summary=summary,
+        processed_at=utcnow(),
+        step=None,
+        claim_token=None,
+        lease_expires_at=None,
+        error=None,
+        ai_model=usage.get("model"),
+        ai_prompt_tokens=usage.get("prompt_tokens"),
+        ai_completion_tokens=usage.get("completion_tokens"),
+    )
     if done:
         _add_event(case_id, "completed", "Summary ready.")
     db.session.commit()
-    return bool(done)
+    return done
 
 
 def fail_attempt(case_id: str, token: str, reason: str, *, retryable: bool = True) -> str | None:
@@ -443,19 +435,15 @@ def fail_attempt(case_id: str, token: str, reason: str, *, retryable: bool = Tru
     now = utcnow()
     if retryable and case.attempts < config["MAX_ATTEMPTS"]:
         delay = config["RETRY_BACKOFF_SECONDS"] * 2 ** (case.attempts - 1)
-        outcome = db.session.execute(
-            sa.update(Case)
-            .where(_held(case_id, token))
-            .values(
-                status=CaseStatus.SUBMITTED,
-                claim_token=None,
-                lease_expires_at=None,
-                next_attempt_at=now + timedelta(seconds=delay),
-                step=f"waiting to retry in {delay} s",
-                error=reason,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        outcome = _update(
+            _held(case_id, token),
+            status=CaseStatus.SUBMITTED,
+            claim_token=None,
+            lease_expires_at=None,
+            next_attempt_at=now + timedelta(seconds=delay),
+            step=f"waiting to retry in {delay} s",
+            error=reason,
+        )
         if outcome:
             _add_event(
                 case_id, "attempt_failed", f"Attempt {case.attempts} failed: {reason} Retrying in {delay} s."
@@ -465,19 +453,15 @@ def fail_attempt(case_id: str, token: str, reason: str, *, retryable: bool = Tru
             return "retry"
         db.session.rollback()
         return None
-    outcome = db.session.execute(
-        sa.update(Case)
-        .where(_held(case_id, token))
-        .values(
-            status=CaseStatus.FAILED,
-            claim_token=None,
-            lease_expires_at=None,
-            processed_at=now,
-            step=None,
-            error=reason,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    outcome = _update(
+        _held(case_id, token),
+        status=CaseStatus.FAILED,
+        claim_token=None,
+        lease_expires_at=None,
+        processed_at=now,
+        step=None,
+        error=reason,
+    )
     if outcome:
         _add_event(case_id, "failed", f"Processing failed: {reason}")
     db.session.commit()
@@ -487,22 +471,18 @@ def fail_attempt(case_id: str, token: str, reason: str, *, retryable: bool = Tru
 def retry_case(case_id: str) -> Case:
     """Queue a failed case again with a fresh set of attempts."""
     case = get_case(case_id)
-    changed = db.session.execute(
-        sa.update(Case)
-        .where(Case.id == case.id, Case.status == CaseStatus.FAILED)
-        .values(
-            status=CaseStatus.SUBMITTED,
-            attempts=0,
-            error=None,
-            step=None,
-            next_attempt_at=None,
-            processed_at=None,
-            summary=None,
-            # The retried run ends with a notice of its own.
-            done_notified_at=None,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = _update(
+        sa.and_(Case.id == case.id, Case.status == CaseStatus.FAILED),
+        status=CaseStatus.SUBMITTED,
+        attempts=0,
+        error=None,
+        step=None,
+        next_attempt_at=None,
+        processed_at=None,
+        summary=None,
+        # The retried run ends with a notice of its own.
+        done_notified_at=None,
+    )
     if not changed:
         db.session.rollback()
         raise NotRetryable(case.status)
@@ -550,19 +530,14 @@ def sweep() -> list[str]:
         if fail_if_out_of_attempts(case_id):
             continue
         previous = Case.enqueued_at.is_(None) if enqueued_at is None else Case.enqueued_at == enqueued_at
-        won = db.session.execute(
-            sa.update(Case)
-            .where(Case.id == case_id, previous)
-            .values(enqueued_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        won = _update(sa.and_(Case.id == case_id, previous), enqueued_at=now)
         db.session.commit()
         if won:
             try:
                 queue.enqueue_case(case_id)
             except Exception as exc:
                 log.warning("sweeper could not enqueue %s: %s", case_id, exc)
-                db.session.execute(sa.update(Case).where(Case.id == case_id).values(enqueued_at=enqueued_at))
+                _update(Case.id == case_id, enqueued_at=enqueued_at)
                 db.session.commit()
                 continue
             woken.append(case_id)

@@ -15,11 +15,11 @@ from app.models import Case, CaseStatus, FileStatus, db, utcnow
 from app.rules import SlackFileRef
 from app.slack import notifier
 from app.summarize import CaseText, Progress, Result
-from app.summarize.schema import Summary
 from tests.conftest import due_in
 from tests.slack.conftest import BASE_URL
 from tests.slack.payloads import CHANNEL, USER
 from tests.slackfake import Reply, SlackFake
+from tests.summaries import summary
 
 OVERVIEW = "The landlord seeks 3,000 EUR of unpaid rent <and> interest."
 # Retries are due at once: the sweeper's timing is not what these tests are about.
@@ -239,21 +239,7 @@ class _StubSummarizer:
     def summarize(self, case: CaseText, progress: Progress) -> Result:
         [document] = case.documents
         assert "1,000 EUR" in document.text
-        return Result(
-            summary=Summary(
-                overview=OVERVIEW,
-                matter_type="lease",
-                key_points=[],
-                parties=[],
-                dates=[],
-                amounts=[],
-                obligations=[],
-                risks=[],
-                open_questions=[],
-                next_steps=[],
-                documents=[],
-            )
-        )
+        return Result(summary=summary(OVERVIEW, matter_type="lease"))
 
 
 def test_a_processing_run_copies_the_slack_file_and_replies_in_the_thread_when_done(

@@ -12,25 +12,9 @@ from app import cases, processing
 from app.models import Case, CaseStatus, db
 from app.rules import Upload
 from app.summarize import CaseText, Result, SummaryError, TransientSummaryError
-from app.summarize.schema import Summary
 from tests.conftest import due_in
 from tests.docs import make_pdf
-
-
-def empty_summary(overview: str) -> Summary:
-    return Summary(
-        overview=overview,
-        matter_type="",
-        key_points=[],
-        parties=[],
-        dates=[],
-        amounts=[],
-        obligations=[],
-        risks=[],
-        open_questions=[],
-        next_steps=[],
-        documents=[],
-    )
+from tests.summaries import summary
 
 
 class Recorder:
@@ -45,7 +29,7 @@ class Recorder:
         progress("summarizing — test step")
         if self.outcome is not None:
             raise self.outcome
-        return Result(summary=empty_summary(f"{len(case.documents)} documents"))
+        return Result(summary=summary(f"{len(case.documents)} documents"))
 
 
 @pytest.fixture
@@ -125,7 +109,7 @@ def test_a_run_that_lost_its_lease_writes_nothing(ctx: Flask, summarizer: Record
         # Another worker takes over while this one is summarizing.
         db.session.execute(db.update(Case).where(Case.id == case_id).values(claim_token="someone-else"))
         db.session.commit()
-        return Result(summary=empty_summary("late"))
+        return Result(summary=summary("late"))
 
     monkeypatch.setattr(summarizer, "summarize", steal)
     processing.process_case(case_id)
@@ -157,7 +141,7 @@ def test_the_lease_is_renewed_while_the_summarizer_waits(
         db.session.expire_all()
         observed.append(db.session.get(Case, case_id).lease_expires_at > utcnow())
         observed.append(cases.claim_case(case_id))
-        return Result(summary=empty_summary("done"))
+        return Result(summary=summary("done"))
 
     monkeypatch.setattr(summarizer, "summarize", slow)
     processing.process_case(case_id)

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from app import cases
 from app.models import Case, db
 from tests.conftest import due_in, make_settings
+from tests.summaries import summary
 
 
 def new_form(client: FlaskClient) -> dict[str, str]:
@@ -153,18 +154,4 @@ def test_csrf_is_enforced_on_the_form(tmp_path: Path) -> None:
 
 
 def summary_fixture() -> dict[str, Any]:
-    from app.summarize.schema import Summary
-
-    return Summary(
-        overview="Overview of <script>alert(1)</script>",
-        matter_type="",
-        key_points=[],
-        parties=[],
-        dates=[],
-        amounts=[],
-        obligations=[],
-        risks=[],
-        open_questions=[],
-        next_steps=[],
-        documents=[],
-    ).model_dump(mode="json")
+    return summary("Overview of <script>alert(1)</script>").model_dump(mode="json")
