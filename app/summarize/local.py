@@ -199,9 +199,9 @@ _PARTY_WORD = (
     r"(?:plaintiff|defendant|appellant|appellee|petitioner|respondent)s?)"
 )
 # A duty: a party (a name, or "each/either/the Party") + shall/must/agrees to/will, not after "by",
-# "of", "to" (then the name is no subject).
+# "of", "to" (then the name is no subject) nor after "whether"/"if" (then it is a question).
 _DUTY = re.compile(
-    r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)"
+    r"(?<!\bby\s)(?<!\bof\s)(?<!\bto\s)(?<!\bfrom\s)(?<!\bwith\s)(?<!\bfor\s)(?<!\bwhether\s)(?<!\bif\s)"
     rf"(?P<subject>\b(?:[Ee]ach|[Ee]ither|[Nn]either|[Bb]oth|[Tt]he|[Aa]ll)\s+(?:other\s+)?(?i:{_PARTY_WORD})\b|"
     r"\b[A-Z][\w’'&.\-]*(?:\s+[A-Z][\w’'&.\-]*){0,3})"
     r"(?:\s*,[^,]{1,80},)?\s+(?:shall|must|agrees?\s+to|will|undertakes?\s+to|covenants?\s+to|"

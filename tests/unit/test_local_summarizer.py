@@ -389,14 +389,17 @@ def test_obligations_need_a_party_and_a_duty() -> None:
         "This Agreement shall be governed by the laws of the State of New York in all respects. "
         "The Product will be ordered by the Buyer through written purchase orders from time to time. "
         "Delivery of the goods by the Supplier shall be made at the risk of the Buyer in all cases. "
-        "Either Party agrees to keep the terms of this Agreement confidential during the term."
+        "Either Party agrees to keep the terms of this Agreement confidential during the term. "
+        "The agreement sets a good faith standard for deciding whether the Buyer is obligated to pay fees."
     )
     summary = _summary_of([Document("c.txt", [Page(None, text)])], details="Please review the contract.")
     everything = {
         fact.text: name for name in ("key_points", "obligations") for fact in getattr(summary, name)
     }
     duties = [text for text, name in everything.items() if name == "obligations"]
-    assert all(not text.startswith(("This Agreement", "The Product", "Delivery")) for text in duties)
+    assert all(
+        not text.startswith(("This Agreement", "The Product", "Delivery", "The agreement")) for text in duties
+    )
     assert "Either Party agrees" in " ".join(everything)
 
 
