@@ -40,6 +40,12 @@ _FULL_DATE_PATTERNS = [
     re.compile(r"(?<![\d-])(?P<year>\d{4})-(?P<imon>\d{1,2})-(?P<day>\d{1,2})(?![\d-])"),
     # 3/3/2024 / 03/03/24
     re.compile(r"(?<![\d/])(?P<mnum>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4}|\d{2})(?![\d/])"),
+    # 20161130 (agency records, Navy/NDRB decisions): a standalone token only, years 1900-2100, so a
+    # docket, phone or ZIP+4 number is not read as a date.
+    re.compile(
+        r"(?<![\w\-/.,])(?P<year>19\d{2}|20\d{2}|2100)(?P<imon>0[1-9]|1[0-2])(?P<day>0[1-9]|[12]\d|3[01])"
+        r"(?![\w\-/]|[.,]\d)"
+    ),
 ]
 # Dates without a year ("by 1/18", "on January 19 at 2:00 pm") are only taken with a preposition
 # before or a time after them: a bare "1/19" is as likely a fraction or a ratio.
@@ -123,6 +129,27 @@ def find_dates(text: str) -> list[DateMatch]:
             found.append(DateMatch(match["date"], None, month, day, start, end))
             taken.append((start, end))
     return sorted(found, key=lambda m: m.start)
+
+
+# A parenthetical that dates a cited case: "(D.C. Cir. Sept. 23, 1997)", "(9th Cir. 2001)", "(Cal. Ct.
+# App. 1999)"; or a reporter citation just before it ("1997 WL 582901", "127 F.3d 58").
+_COURT_ABBREVIATION = re.compile(
+    r"\b(?:Cir|Ct|App|Supp|Dist|Bankr|Fed|D\.\s?C|S\.D|N\.D|E\.D|W\.D|C\.D|M\.D)\.", re.I
+)
+_REPORTER_CITE = re.compile(
+    r"\b\d{1,4}\s+(?:U\.S\.|S\.\s?Ct\.|L\.\s?Ed|F\.(?:\s?\dd|\s?Supp|\s?App'x)?|[A-Z][a-z]?\.(?:\s?\dd)?|WL)\s*\d"
+)
+
+
+def in_citation(text: str, start: int, end: int) -> bool:
+    """Whether the date at text[start:end] dates a case cited as authority, not this matter."""
+    opening = text.rfind("(", 0, start)
+    if opening < 0 or ")" in text[opening:start]:
+        return False
+    closing = text.find(")", end)
+    inside = text[opening + 1 : closing if closing >= 0 else len(text)]
+    before = text[max(0, opening - 60) : opening]
+    return bool(_COURT_ABBREVIATION.search(inside) or _REPORTER_CITE.search(before))
 
 
 def normalize_date(text: str) -> str | None:
@@ -539,6 +566,21 @@ def same_party(name: str, other: str) -> bool:
     return bool(key and other_key) and (f" {key} " in f" {other_key} " or f" {other_key} " in f" {key} ")
 
 
+def abbreviates(short: str, name: str) -> bool:
+    """Whether `short` is the acronym of `name`: "CCSF" of "City and County of San Francisco",
+    "IFIC" of "International Fidelity Insurance Company" (a company suffix may be left out)."""
+    letters = re.sub(r"[^A-Za-z]", "", short)
+    if not (3 <= len(letters) <= 8) or not short.strip().replace(".", "").isupper() or " " in short.strip():
+        return False
+    words = [w for w in re.split(r"[\s,]+", name.replace("&", " ")) if w and w[0].isupper()]
+    # With and without trailing company suffixes ("Company Inc." -> "C", "CI" or nothing).
+    forms = {"".join(w[0] for w in words).upper()}
+    while len(words) > 2 and re.fullmatch(_CORP_SUFFIX, words[-1].rstrip(",")):
+        words = words[:-1]
+        forms.add("".join(w[0] for w in words).upper())
+    return len(words) >= 2 and letters.upper() in forms
+
+
 def dedupe_parties(parties: list[PartyMatch]) -> list[PartyMatch]:
     """One entry per party, the longer name kept, the first role found kept."""
     kept: list[PartyMatch] = []
@@ -565,11 +607,15 @@ _NUMBER_WORDS = (
     r"(?:one|two|three|four|five|six|seven|eight|nine|ten|fourteen|fifteen|twenty|thirty|forty-five|"
     r"sixty|ninety|\d+)"
 )
+# Real time limits only: a hearing or a signing date is an event, not a deadline. "due" as in "due
+# to", "due process" or "than is due" is no time limit.
 DEADLINE_CUE = re.compile(
-    r"\b(?:due\b|deadline|no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|"
+    r"(?<!than\sis\s)\b(?:due\b(?!\s+(?:to|process|diligence|care|course|regard|consideration|respect|deference)\b)|"
+    r"deadline|no\s+later\s+than|not\s+later\s+than|on\s+or\s+before|last\s+day|"
     rf"within\s+{_NUMBER_WORDS}(?:\s*\(\d+\))?\s+(?:business\s+|calendar\s+|working\s+)?(?:days?|weeks?|months?)|"
-    r"hearing|expir\w*|terminat\w*\s+notice|notice\s+of\s+terminat\w*|"
+    r"expir\w*|"
     r"(?:must|shall|will)\b[^.;]{0,80}?\bby\s+(?:\d|the\s+\w+\s+day|" + _MONTH + r")|"
+    r"must\s+be\s+(?:filed|e-?mailed|served|submitted|sent|delivered|received|returned|paid)|"
     r"(?:filed|served|submitted|e-?mailed|sent|delivered)\s+(?:\w+\s+){0,4}(?:by|before)\s+\d)",
     re.I,
 )

@@ -136,6 +136,19 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+# A clause number or list marker opening a sentence: "1) ", "(a) ", "3. ", "1.2 ", "iv) ", "B. ".
+_ENUMERATOR = re.compile(
+    r"^(?:\(?(?:[a-z]|[ivx]{1,5}|\d{1,2})\)|\d{1,2}(?:\.\d{1,2})+\.?|\d{1,2}\.|[A-Z]\.)\s+(?=[A-Z“\"(\[])"
+    r"(?!(?:Million|Billion|Thousand|Percent|Per|Years?|Months?|Weeks?|Days?|Hours?)\b)"
+)
+
+
+def strip_enumerator(sentence: str) -> str:
+    """`sentence` without a leading clause number ("1) Subject to ..." -> "Subject to ..."); kept when
+    what follows is lower case ("(a) the Buyer ..."), which would then read as a fragment."""
+    return _ENUMERATOR.sub("", sentence, count=1)
+
+
 def document_sentences(pages: Sequence[tuple[int | None, str]]) -> list[Sentence]:
     """Every sentence of a document with its page, running headers removed."""
     cleaned = strip_repeated_lines([text for _, text in pages])
@@ -149,7 +162,7 @@ def document_sentences(pages: Sequence[tuple[int | None, str]]) -> list[Sentence
                 sentences[-1] = Sentence(f"{previous.text} {sentence}", previous.page, previous.position)
                 continue
             sentences.append(Sentence(sentence, number, len(sentences)))
-    return sentences
+    return [Sentence(strip_enumerator(s.text) or s.text, s.page, s.position) for s in sentences]
 
 
 def is_quotable(sentence: str) -> bool:

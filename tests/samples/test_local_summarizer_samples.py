@@ -165,12 +165,45 @@ def test_simon_hearing_notice_case_calendars_both_deadlines() -> None:
     index = _case_index("nef_cand_simon_v_san_francisco_hearing_notice_2023.eml")
     summary = _summary_of_case(index)
     _assert_sound(summary, [_document("nef_cand_simon_v_san_francisco_hearing_notice_2023.eml")])
-    deadlines = {item.date for item in summary.dates if item.is_deadline}
-    assert {"2023-01-18", "2023-01-19"} <= deadlines  # from the notice
-    assert {"1/18", "1/19"} <= deadlines  # as the lawyer wrote them, year not stated
-    assert [party.name for party in summary.parties][:2] == ["Simon", "City and County of San Francisco"]
+    dates = {item.date: item for item in summary.dates}
+    assert dates["2023-01-18"].is_deadline  # the list of counsel
+    assert not dates["2023-01-19"].is_deadline  # the hearing itself is an event
+    # The lawyer's "1/18" and "1/19" are the notice's dates: merged, not listed twice.
+    assert "1/18" not in dates and "1/19" not in dates
+    assert "From:" not in dates["2023-01-13"].what
+    assert [party.name for party in summary.parties] == ["Simon", "City and County of San Francisco"]
+    quoted = " ".join(fact.text for fact in summary.key_points)
+    assert (
+        "automatic e-mail" not in quoted and "DO NOT RESPOND" not in quoted and "30 page limit" not in quoted
+    )
     assert summary.matter_type == "litigation"
     assert any(step.text.startswith("Please calendar both deadlines") for step in summary.next_steps)
+
+
+def test_discharge_review_and_appeal_decisions() -> None:
+    names = [
+        "navy_ndrb_discharge_review_decision_2016.docx",
+        "dc_cir_1997_ideal_electronic_v_intl_fidelity_ins.txt",
+    ]
+    case = CaseText(
+        "Discharge review appeal and surety bond precedent - compare",
+        "Former Marine sergeant wants to challenge the Naval Discharge Review Board's 2016 decision. Summarize "
+        "the board's findings and the deadlines for further review. Separately, summarize the D.C. Circuit's "
+        "decision on a surety's claim for attorney's fees and privilege waiver over billing records.",
+        date.today(),
+        [_document(name) for name in names],
+    )
+    summary = LocalSummarizer().summarize(case, lambda step: None).summary
+    _assert_sound(summary, [_document(name) for name in names])
+    dates = {item.date for item in summary.dates}
+    assert {"2016-11-30", "2007-08-17", "1997-11-07"} <= dates  # "20161130": the board's date
+    assert "1997-09-23" not in dates  # FDIC v. Bender, a cited case
+    first_court_point = next(p for p in summary.key_points if p.source and p.source.file == names[1])
+    assert first_court_point.text.startswith("We affirm the District Court's judgment")
+    assert not any("We affirm" in risk.text for risk in summary.risks)
+    duties = " ".join(fact.text for fact in summary.obligations)
+    assert "argues" not in duties and "courts in other jurisdictions" not in duties
+    assert any("further review" in p.text or "personal appearance" in p.text for p in summary.key_points)
 
 
 def test_saas_package_case_lists_blank_placeholders() -> None:

@@ -5,9 +5,11 @@ from decimal import Decimal
 import pytest
 
 from app.summarize.finders import (
+    abbreviates,
     find_amounts,
     find_dates,
     find_parties,
+    in_citation,
     is_deadline_like,
     normalize_amount,
     normalize_date,
@@ -38,6 +40,7 @@ from app.summarize.finders import (
         ("25/12/2024", "2024-12-25"),  # cannot be month-first, so day-first
         ("4/5/2024", "2024-04-05"),  # ambiguous: read month-first (US)
         ("12/31/99", "1999-12-31"),
+        ("20161130", "2016-11-30"),  # YYYYMMDD, as agency records write dates
     ],
 )
 def test_normalize_date_reads_each_format(written: str, iso: str | None) -> None:
@@ -239,7 +242,11 @@ def test_deadline_and_risk_cues() -> None:
     assert is_deadline_like("Notice must be given no later than January 18, 2023.")
     assert is_deadline_like("The buyer shall reject within thirty (30) days of delivery.")
     assert is_deadline_like("The list must be e-mailed to the clerk by 1/18 at 2:00 pm.")
-    assert is_deadline_like("Motion hearing set for 1/19/2023.")
+    assert is_deadline_like("Payment is due on May 1.")
+    assert is_deadline_like("The last day to file is June 3.")
+    assert not is_deadline_like("Motion hearing set for 1/19/2023.")  # an event, not a time limit
+    assert not is_deadline_like("He had setbacks due to family issues.")
+    assert not is_deadline_like("No higher characterization than is due.")
     assert not is_deadline_like("The agreement was signed in Hamburg on 19 November 2012.")
     assert risk_cues("Either party may terminate upon breach; liability is capped.") == [
         "termination",
@@ -248,3 +255,34 @@ def test_deadline_and_risk_cues() -> None:
     ]
     assert risk_cues("The price is [***] per kilogram.") == ["redaction"]
     assert risk_cues("The weather was fine.") == []
+
+
+def test_compact_dates_only_as_valid_standalone_tokens() -> None:
+    found = find_dates("Application Received: 20161018. Active: 20011206 - 20061004; - 20070516: Art. 92")
+    assert [m.iso for m in found] == ["2016-10-18", "2001-12-06", "2006-10-04", "2007-05-16"]
+    not_dates = (
+        "DC 20301-4000, 1-877-995-5247, 20161332, 18991231, 21011010, x20161130, 2016113011, 20161130.5"
+    )
+    assert find_dates(not_dates) == []
+    assert text_mentions_date("Date: 20161130 Location: WASHINGTON D.C.", "2016-11-30")
+
+
+def test_dates_of_cited_cases_are_recognised() -> None:
+    def cited(text: str) -> bool:
+        match = find_dates(text)[0]
+        return in_citation(text, match.start, match.end)
+
+    assert cited("FDIC v. Bender, 1997 WL 582901, *3 (D.C. Cir. Sept. 23, 1997).")
+    assert cited("FDIC v. Bender, 127 F.3d 58 (D.C. Cir. Sept. 23, 1997).")
+    assert cited("Smith v. Jones, 127 F.3d 58 (Sept. 23, 1997).")
+    assert not cited("See Memorandum Opinion at 4-5 (May 3, 1996).")
+    assert not cited("The court ruled on October 13, 1995 (after argument).")
+
+
+def test_acronyms_of_party_names() -> None:
+    assert abbreviates("CCSF", "City and County of San Francisco")
+    assert abbreviates("IFIC", "International Fidelity Insurance Company")
+    assert abbreviates("IFIC", "International Fidelity Insurance Company Inc.")
+    assert not abbreviates("Simon", "Simon Jones")
+    assert not abbreviates("CCSF", "City of San Francisco")
+    assert not abbreviates("CO", "Cremer Oleo GmbH & Co KG")  # two letters say too little
