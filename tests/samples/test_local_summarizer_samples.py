@@ -1,69 +1,29 @@
 """The `local` summarizer over the real documents in ../shared/samples (skipped when absent).
 
-Text is read here with the libraries directly (pypdf, python-docx, the stdlib email package), not
-through app/extract.py, so this module checks the summarizer alone. Files this reader cannot get
-text from (the scan without a text layer, the JPEG) reach the summarizer as unreadable documents,
-the way OCR-less extraction would hand them over.
+Text comes from the worker's own extraction (`app.extract`, shared across the samples tests, so the
+154-page contract is read once per run); a file with no text reaches the summarizer with no pages.
 """
 
-import email
 import json
 import re
 from datetime import date, timedelta
-from email import policy
 from functools import cache
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
-from app.summarize import CaseText, Document, Page
+from app.summarize import CaseText, Document
 from app.summarize.finders import text_mentions_date, text_mentions_party
 from app.summarize.local import EXTRACTIVE_NOTE, LocalSummarizer
 from app.summarize.schema import DETAILS_SOURCE, Summary
+from tests.samples.documents import MISSING, SAMPLES, extracted
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
-
-pytestmark = [
-    pytest.mark.samples,
-    pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"sample documents not found at {SAMPLES}"),
-]
-
-
-class _TextOnly(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+pytestmark = [pytest.mark.samples, pytest.mark.skipif(not SAMPLES.is_dir(), reason=MISSING)]
 
 
 @cache
 def _document(name: str) -> Document:
-    path = SAMPLES / name
-    if path.suffix in {".txt", ".md"}:
-        return Document(name, [Page(None, path.read_text(encoding="utf-8"))])
-    if path.suffix == ".pdf":
-        from pypdf import PdfReader
-
-        pages = PdfReader(path).pages
-        return Document(
-            name, [Page(number, page.extract_text() or "") for number, page in enumerate(pages, 1)]
-        )
-    if path.suffix == ".docx":
-        import docx
-
-        word = docx.Document(str(path))
-        cells = [cell.text for table in word.tables for row in table.rows for cell in row.cells]
-        return Document(name, [Page(None, "\n".join([p.text for p in word.paragraphs] + cells))])
-    if path.suffix == ".eml":
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        body = message.get_body(preferencelist=("plain", "html"))
-        parser = _TextOnly()
-        parser.feed(body.get_content() if body else "")
-        return Document(name, [Page(None, f"Subject: {message['Subject']}\n\n{''.join(parser.parts)}")])
-    return Document(name, [])  # an image: no text without OCR
+    # The worker's own extraction, shared with the other samples tests; an unreadable scan has no pages.
+    return Document(name, extracted(name).pages)
 
 
 def _cases() -> list[dict]:
@@ -217,14 +177,13 @@ def test_saas_package_case_lists_blank_placeholders() -> None:
     assert "<span" not in summary.model_dump_json()  # the Markdown file's HTML is not quoted
 
 
-def test_scan_without_text_is_an_open_question() -> None:
+@pytest.mark.usefixtures("tesseract")
+def test_the_scan_without_a_text_layer_is_summarized_from_its_ocr_text() -> None:
     index = _case_index("scotus_tarrant_v_herrmann_2013_syllabus_scan.pdf")
     summary = _summary_of_case(index)
-    assert summary.key_points == []
-    assert (
-        summary.open_questions[0].text
-        == "No text could be read from scotus_tarrant_v_herrmann_2013_syllabus_scan.pdf."
-    )
+    quoted = " ".join(point.text for point in summary.key_points)
+    assert "Red River" in quoted or "Tarrant" in quoted, quoted
+    assert all(p.source.page in (1, 2) for p in summary.key_points if p.source.file.endswith(".pdf"))
     assert summary.matter_type == "legal research"
 
 
