@@ -161,3 +161,17 @@ def test_a_stored_file_gone_missing_is_unreadable_and_the_case_goes_on(
     assert case.status == CaseStatus.COMPLETED
     assert (case.files[0].status, case.files[0].status_reason) == ("unreadable", "the stored file is missing")
     assert case.files[1].status == "extracted"
+
+
+def test_a_case_over_its_page_cap_says_so(ctx: Flask) -> None:
+    ctx.config["MAX_CASE_PAGES"] = 2
+    case_id = new_case(
+        ("first.pdf", make_pdf(["One.", "Two."])), ("second.pdf", make_pdf(["Three is never read."]))
+    )
+    processing.process_case(case_id)
+    case = reload(case_id)
+    assert case.status == CaseStatus.COMPLETED
+    first, second = case.files
+    assert first.status == "extracted"
+    assert second.status == "unreadable" and "not read: page limit" in second.status_reason
+    assert any("second.pdf: unreadable" in e.message and "page limit" in e.message for e in case.events)
