@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,8 +57,9 @@ def settings(tmp_path: Path) -> dict[str, Any]:
     return make_settings(tmp_path)
 
 
-@pytest.fixture
-def app(settings: dict[str, Any]) -> Iterator[Flask]:
+@contextmanager
+def running_app(settings: dict[str, Any]) -> Iterator[Flask]:
+    """An app built by the factory with its tables created; its connections closed afterwards."""
     app = create_app(settings)
     with app.app_context():
         db.create_all()
@@ -65,6 +67,12 @@ def app(settings: dict[str, Any]) -> Iterator[Flask]:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(settings: dict[str, Any]) -> Iterator[Flask]:
+    with running_app(settings) as app:
+        yield app
 
 
 @pytest.fixture

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.summaries import EMPTY
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -75,21 +77,7 @@ def strict_unsupported() -> Reply:
 
 def summary_dict(**fields: Any) -> dict[str, Any]:
     """A minimal valid answer in the AI-facing summary schema, with `fields` overriding."""
-    summary: dict[str, Any] = {
-        "overview": "A short overview.",
-        "matter_type": "contract review",
-        "key_points": [],
-        "parties": [],
-        "dates": [],
-        "amounts": [],
-        "obligations": [],
-        "risks": [],
-        "open_questions": [],
-        "next_steps": [],
-        "documents": [],
-    }
-    summary.update(fields)
-    return summary
+    return {"overview": "A short overview.", **EMPTY, "matter_type": "contract review", **fields}
 
 
 def default_responder(body: dict[str, Any]) -> Reply:

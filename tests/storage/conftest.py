@@ -13,7 +13,6 @@ import os
 import random
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,11 +22,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from moto.server import ThreadedMotoServer
 
-from app import create_app
-from app.models import db
 from app.s3storage import client_config
 from app.storage import Storage, get_storage
-from tests.conftest import due_in, make_settings
+from tests.conftest import due_in, make_settings, running_app
 
 MB = 1024 * 1024
 
@@ -92,18 +89,6 @@ def unreachable_storage(backend: str, tmp_path: Path) -> dict[str, Any]:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     return make_settings(tmp_path, STORAGE_DIR=str(blocker / "files"))
-
-
-@contextmanager
-def running_app(settings: dict[str, Any]) -> Iterator[Flask]:
-    """An app beside the one the `app` fixture builds, for settings a test changes."""
-    app = create_app(settings)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app.storage import Storage, case_file_key
-from tests.storage.conftest import keys, post_case, running_app
+from tests.conftest import running_app
+from tests.storage.conftest import keys, post_case
 
 
 def test_readyz_reports_each_part_ready(client: FlaskClient) -> None:
