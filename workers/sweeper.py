@@ -1,4 +1,4 @@
-"""The periodic sweeper, run as a process beside the workers (`dramatiq --fork-function`).
+"""The periodic sweeper, a process of its own beside the workers (`python -m workers.sweeper`).
 
 It re-sends cases nobody is working on (see `app.cases.sweep`) and Slack messages that could not be
 posted (see `app.slack.notifier.retry_pending`); several may run at once.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 
 from app import cases
@@ -37,3 +38,7 @@ def run() -> int:
         if sent:
             log.info("sweeper sent %d Slack message(s) for: %s", len(sent), ", ".join(sent))
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(run())

@@ -39,11 +39,18 @@ class Stack:
         return env
 
     def start_worker(self, *, threads: int = 2, sweeper: bool = True) -> subprocess.Popen[bytes]:
-        argv = [str(BIN / "dramatiq"), "workers", "--processes", "1", "--threads", str(threads)]
+        """A `dramatiq` worker group as `make run` starts it (and, by default, a sweeper beside it);
+        returns the worker group, which a test may kill."""
+        worker = self._spawn(
+            "worker", [str(BIN / "dramatiq"), "workers", "--processes", "1", "--threads", str(threads)]
+        )
         if sweeper:
-            argv += ["--fork-function", "workers.sweeper:run"]
-        with (self.log_dir / f"worker-{len(self.workers)}.log").open("wb") as log:
-            worker = subprocess.Popen(
+            self._spawn("sweeper", [sys.executable, "-m", "workers.sweeper"])
+        return worker
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        with (self.log_dir / f"{name}-{len(self.workers)}.log").open("wb") as log:
+            process = subprocess.Popen(
                 argv,
                 cwd=PROJECT_ROOT,
                 env=self.env(),
@@ -51,8 +58,8 @@ class Stack:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self.workers.append(worker)
-        return worker
+        self.workers.append(process)
+        return process
 
     def stop_workers(self, sig: int = signal.SIGTERM) -> None:
         for worker in self.workers:

@@ -10,14 +10,12 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from app.config import PROJECT_ROOT
 from app.models import CaseStatus
 from tests.conftest import due_in
 from tests.docs import join_pdfs, make_scanned_pdf
@@ -123,55 +121,3 @@ def test_redis_down_at_submit_keeps_the_case_and_the_sweeper_sends_it_later(
         from app.models import db
 
         db.engine.dispose()
-
-
-def test_make_run_restarts_a_killed_worker(tmp_path: Path, redis_settings: dict[str, str]) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OPENAI_", "AI_", "S3_"))}
-    env.update(
-        INSTANCE_DIR=str(tmp_path),
-        **redis_settings,
-        PORT="0",
-        WORKER_PROCESSES="1",
-        WORKER_THREADS="2",
-        SECRET_KEY="test",
-    )
-    with (tmp_path / "run.log").open("wb") as log:
-        supervisor = subprocess.Popen(
-            [sys.executable, "-m", "app.supervisor"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        main, workers = wait_for_dramatiq(supervisor.pid, lambda main, workers: len(workers) == 2)
-        os.kill(workers[0], signal.SIGKILL)
-        wait_for_dramatiq(
-            supervisor.pid, lambda new_main, workers: new_main not in (None, main) and len(workers) == 2
-        )
-    finally:
-        supervisor.send_signal(signal.SIGINT)
-        supervisor.wait(timeout=30)
-    assert "worker exited with code" in (tmp_path / "run.log").read_text()
-    assert dramatiq_processes(supervisor.pid) == (None, [])
-
-
-def dramatiq_processes(supervisor: int) -> tuple[int | None, list[int]]:
-    """The `dramatiq` main process the supervisor started, and that process's children."""
-    out = subprocess.run(
-        ["ps", "-ww", "-eo", "pid,ppid,args"], capture_output=True, text=True
-    ).stdout.splitlines()[1:]
-    rows = [(int(pid), int(ppid), args) for pid, ppid, args in (line.split(None, 2) for line in out)]
-    mains = [pid for pid, ppid, args in rows if ppid == supervisor and "dramatiq" in args]
-    main = mains[0] if mains else None
-    return main, [pid for pid, ppid, _ in rows if main is not None and ppid == main]
-
-
-def wait_for_dramatiq(supervisor: int, ready, timeout: float = 90) -> tuple[int | None, list[int]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        main, workers = dramatiq_processes(supervisor)
-        if ready(main, workers):
-            return main, workers
-        time.sleep(0.5)
-    raise AssertionError(f"dramatiq processes not as expected: main {main}, workers {workers}")
