@@ -16,6 +16,8 @@ from app.security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
+FILE_FIELDS = ("files", "files[]")
+
 # Printable ASCII without spaces at the ends; long enough for UUIDs and client-made keys.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,198}[\x21-\x7e]|[\x21-\x7e]")
 
@@ -32,6 +34,9 @@ def create() -> tuple[Response | str, int]:
         return error_response(
             400, "invalid_body", "Send multipart/form-data, a URL-encoded form, or a JSON object."
         )
+    misplaced = _misplaced_files()
+    if misplaced:
+        return _invalid(misplaced)
     bad = [
         name
         for name in ("title", "details", "due_date")
@@ -66,11 +71,26 @@ def _read_body() -> tuple[dict[str, Any] | None, list[Upload]]:
     if request.mimetype == "application/json":
         body = request.get_json(silent=True)
         return (body if isinstance(body, dict) else None), []
+    if request.mimetype == "multipart/form-data" and not request.mimetype_params.get("boundary"):
+        return None, []
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-        files = request.files.getlist("files") + request.files.getlist("files[]")
+        files = [f for field in FILE_FIELDS for f in request.files.getlist(field)]
         uploads = [Upload(name=f.filename or "", stream=f.stream) for f in files]
         return request.form.to_dict(), uploads
     return None, []
+
+
+def _misplaced_files() -> dict[str, str]:
+    """Attachments sent anywhere but `files` would be silently lost: refuse them instead."""
+    errors = {
+        name: "Unknown file field: send attachments as 'files'."
+        for name in request.files
+        if name not in FILE_FIELDS
+    }
+    errors.update(
+        {name: "Attach files as file parts, not as text." for name in request.form if name in FILE_FIELDS}
+    )
+    return errors
 
 
 def _invalid(errors: dict[str, str]) -> tuple[Response, int]:

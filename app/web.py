@@ -50,18 +50,26 @@ def create_case() -> Response | tuple[str, int]:
             requester=cases.Requester(name=form.get("requester") or None),
             # One case per rendered form, however often it is submitted.
             idempotency_key=f"web:{token}",
+            check_fingerprint=True,
         )
     except InputErrors as exc:
         return _form(values=form, errors=exc.errors, files_lost=bool(uploads)), 422
+    except cases.IdempotencyConflict as exc:
+        # Back, edit, submit again: the first version made the case; never drop the edit silently.
+        message = "This form was already sent and opened a case; your changes were not saved to it."
+        return _form(values=form, errors={"form": message}, files_lost=bool(uploads), existing=str(exc)), 409
     return redirect(url_for("web.case_page", case_id=created.case.id), code=303)
 
 
-def _form(values: object, errors: dict[str, str], files_lost: bool = False) -> str:
+def _form(
+    values: object, errors: dict[str, str], files_lost: bool = False, existing: str | None = None
+) -> str:
     return render_template(
         "cases/new.html",
         values=values,
         errors=errors,
         files_lost=files_lost,
+        existing=existing,
         form_token=str(uuid.uuid4()),
         min_date=earliest_due_date().isoformat(),
         max_date=latest_due_date().isoformat(),

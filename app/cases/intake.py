@@ -96,7 +96,7 @@ def create_case(
         hashes = []
         for position, upload in enumerate(case_input.uploads):
             row = _store_upload(case.id, position, upload, stored)
-            hashes.append(row.sha256 or "")
+            hashes.append(f"{row.name}:{row.sha256}")
             case.files.append(row)
         for position, ref in enumerate(case_input.slack_files, start=len(case.files)):
             case.files.append(_pending_slack_file(case.id, position, ref))
@@ -155,16 +155,17 @@ def _repeat(
     check_fingerprint: bool,
 ) -> Created:
     if check_fingerprint:
-        hashes = [_sha256_of(upload.stream) for upload in uploads]
+        hashes = [f"{clean_file_name(upload.name)}:{_sha256_of(upload.stream)}" for upload in uploads]
         fingerprint = _fingerprint(clean_text(title), clean_text(details), due_date, hashes)
         if fingerprint != existing.request_fingerprint:
             raise IdempotencyConflict(existing.id)
     return Created(case=existing, created=False)
 
 
-def _fingerprint(title: str, details: str, due_date: str | date | None, hashes: list[str]) -> str:
+def _fingerprint(title: str, details: str, due_date: str | date | None, files: list[str]) -> str:
+    """What makes two requests the same: the fields and each file's name and content."""
     due = due_date.isoformat() if isinstance(due_date, date) else str(due_date or "").strip()
-    payload = json.dumps([title, details, due, hashes])
+    payload = json.dumps([title, details, due, files])
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -130,3 +130,31 @@ def test_api_needs_no_csrf_token(tmp_path) -> None:
         db.create_all()
     response = app.test_client().post("/api/cases", json={"details": "d", "due_date": due_in(2)})
     assert response.status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"file": (io.BytesIO(b"text"), "a.txt")}, "file"),
+        ({"attachment": (io.BytesIO(b"text"), "a.txt")}, "attachment"),
+        ({"files": "a.txt"}, "files"),
+    ],
+)
+def test_attachments_sent_anywhere_else_are_refused_not_lost(
+    app: Flask, client: FlaskClient, data, field
+) -> None:
+    response = client.post(
+        "/api/cases", data={"details": "d", "due_date": due_in(2), **data}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 422 and field in response.get_json()["fields"]
+    assert count(app) == 0
+
+
+def test_a_multipart_body_without_a_boundary_is_a_bad_body(client: FlaskClient) -> None:
+    response = client.post("/api/cases", data=b"details=d", content_type="multipart/form-data")
+    assert response.status_code == 400 and response.get_json()["error"] == "invalid_body"
+
+
+def test_same_key_same_content_but_another_file_name_conflicts(app: Flask, client: FlaskClient) -> None:
+    assert post(client, key="k-names", files=[("a.txt", b"same")]).status_code == 202
+    assert post(client, key="k-names", files=[("b.txt", b"same")]).status_code == 409

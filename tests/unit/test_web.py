@@ -155,3 +155,16 @@ def test_csrf_is_enforced_on_the_form(tmp_path: Path) -> None:
 
 def summary_fixture() -> dict[str, Any]:
     return summary("Overview of <script>alert(1)</script>").model_dump(mode="json")
+
+
+def test_the_same_form_sent_again_with_changes_says_so_instead_of_dropping_them(
+    app: Flask, client: FlaskClient
+) -> None:
+    form = new_form(client)
+    first = client.post("/cases/new", data=form)
+    edited = client.post("/cases/new", data=form | {"details": "Edited after going back."})
+    assert edited.status_code == 409
+    page = edited.get_data(as_text=True)
+    assert "your changes were not saved" in page and first.headers["Location"] in page
+    assert form["form_token"] not in page  # the answer carries a fresh form
+    assert len(case_ids(app)) == 1
