@@ -16,6 +16,8 @@ from typing import IO, Any
 DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Control characters break PostgreSQL (NUL) and terminals; tabs and newlines are text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Bidirectional controls let "\u202egpj.exe" display as "exe.jpg": a file name never needs them.
+_BIDI = re.compile(r"[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MAX_NAME_CHARS = 255
 MAX_YEARS_AHEAD = 10
 
@@ -56,7 +58,7 @@ def clean_file_name(raw: str | None) -> str:
 
     The original (cleaned) name is kept for display and downloads; storage keys never use it.
     """
-    name = unicodedata.normalize("NFC", _CONTROL.sub("", raw or ""))
+    name = unicodedata.normalize("NFC", _BIDI.sub("", _CONTROL.sub("", raw or "")))
     name = re.split(r"[\\/]", name)[-1].strip().lstrip(".").strip()
     if len(name) > MAX_NAME_CHARS:
         stem, ext = os.path.splitext(name)

@@ -56,6 +56,7 @@ def test_today_anywhere_on_earth_is_accepted_but_the_day_before_is_not() -> None
         ("C:\\Users\\me\\brief.docx", "brief.docx"),
         ("a\x00b.txt", "ab.txt"),
         ("報告書", "報告書"),
+        ("\u202egpj.exe", "gpj.exe"),
         ("", "unnamed file"),
         ("..", "unnamed file"),
         ("x" * 300 + ".pdf", "x" * 251 + ".pdf"),
