@@ -43,7 +43,7 @@ def create() -> tuple[Response | str, int]:
         if fields.get(name) is not None and not isinstance(fields[name], str)
     ]
     if bad:
-        return _invalid({name: "Must be a string." for name in bad})
+        return _invalid({name: "Give one string, once." for name in bad})
     try:
         created = cases.create_case(
             source="api",
@@ -76,7 +76,9 @@ def _read_body() -> tuple[dict[str, Any] | None, list[Upload]]:
     if request.mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
         files = [f for field in FILE_FIELDS for f in request.files.getlist(field)]
         uploads = [Upload(name=f.filename or "", stream=f.stream) for f in files]
-        return request.form.to_dict(), uploads
+        # A field sent twice stays a list, which is refused below: no silent "first one wins".
+        fields = {name: values[0] if len(values) == 1 else values for name, values in request.form.lists()}
+        return fields, uploads
     return None, []
 
 

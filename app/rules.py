@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import IO, Any
 
-DATE_FORMAT = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATE_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # ASCII digits: \d also matches "２０２７"
 # Control characters break PostgreSQL (NUL) and terminals; tabs and newlines are text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Bidirectional controls let "\u202egpj.exe" display as "exe.jpg": a file name never needs them.

@@ -158,3 +158,13 @@ def test_a_multipart_body_without_a_boundary_is_a_bad_body(client: FlaskClient) 
 def test_same_key_same_content_but_another_file_name_conflicts(app: Flask, client: FlaskClient) -> None:
     assert post(client, key="k-names", files=[("a.txt", b"same")]).status_code == 202
     assert post(client, key="k-names", files=[("b.txt", b"same")]).status_code == 409
+
+
+def test_a_field_sent_twice_is_refused_not_first_wins(app: Flask, client: FlaskClient) -> None:
+    response = client.post(
+        "/api/cases",
+        data="details=d&due_date=" + due_in(3) + "&due_date=1999-01-01",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 422 and "due_date" in response.get_json()["fields"]
+    assert count(app) == 0

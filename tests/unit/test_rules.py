@@ -28,6 +28,7 @@ def test_due_date_is_a_plain_calendar_date() -> None:
         (None, "Enter a due date."),
         ("03/12/2027", "YYYY-MM-DD"),
         ("20270312", "YYYY-MM-DD"),
+        ("２０２７-01-15", "YYYY-MM-DD"),
         ("2027-02-30", "not a real calendar date"),
         ("2027-13-01", "not a real calendar date"),
         ("9999-12-31", "more than 10 years ahead"),
